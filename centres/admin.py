@@ -1,0 +1,117 @@
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from centres.models import Centre, Closure, ExtraCapacity, OpeningRule, Slot
+from centres.services import (
+    CapacityError,
+    capacity_change_check,
+    capacity_change_delete,
+    capacity_change_save,
+    centre_slots_generate,
+)
+
+
+@admin.register(Centre)
+class CentreAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "city", "region", "country", "time_zone", "takes_appointments"]
+    list_filter = ["kind", "country", "takes_appointments", "is_active"]
+    search_fields = ["name", "short_name", "city", "ttp_location_id"]
+    actions = ["generate_slots"]
+
+    @admin.action(description=_("Generate slots up to the horizon"))
+    def generate_slots(self, request, queryset):
+        total = 0
+        for centre in queryset:
+            total += centre_slots_generate(centre=centre).created
+        self.message_user(
+            request,
+            ngettext("%(count)d slot created.", "%(count)d slots created.", total)
+            % {"count": total},
+        )
+
+
+class CapacityChangeForm(forms.ModelForm):
+    """Refuses, as a form error, a change that would strand booked appointments."""
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.errors:
+            return
+        try:
+            capacity_change_check(obj=self.instance)
+        except CapacityError as exc:
+            self.add_error(None, exc.message)
+
+
+class CapacityChangeAdmin(admin.ModelAdmin):
+    """Every save and delete goes through the capacity services (slots regenerated)."""
+
+    form = CapacityChangeForm
+    list_filter = ["centre"]
+    autocomplete_fields = ["centre"]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # bulk deletes would bypass the services
+        return actions
+
+    def save_model(self, request, obj, form, change):
+        capacity_change_save(obj=obj, actor=request.user)
+
+    def delete_model(self, request, obj):
+        capacity_change_delete(obj=obj, actor=request.user)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, object_id)
+        if request.method == "POST" and obj is not None:
+            try:
+                capacity_change_check(obj=obj, delete=True)
+            except CapacityError as exc:
+                self.message_user(request, exc.message, level=messages.ERROR)
+                opts = self.model._meta
+                return HttpResponseRedirect(
+                    reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+                )
+        return super().delete_view(request, object_id, extra_context)
+
+
+@admin.register(OpeningRule)
+class OpeningRuleAdmin(CapacityChangeAdmin):
+    list_display = [
+        "centre", "weekday", "opens_at", "closes_at", "slot_minutes", "booths", "valid_from",
+        "valid_until",
+    ]  # fmt: skip
+
+
+@admin.register(Closure)
+class ClosureAdmin(CapacityChangeAdmin):
+    list_display = ["centre", "first_day", "last_day", "reason", "note"]
+    list_filter = ["centre", "reason"]
+
+
+@admin.register(ExtraCapacity)
+class ExtraCapacityAdmin(CapacityChangeAdmin):
+    list_display = ["centre", "first_day", "last_day", "extra_booths", "note"]
+
+
+@admin.register(Slot)
+class SlotAdmin(admin.ModelAdmin):
+    """Slots are generated from the rules; here they can only be looked at."""
+
+    list_display = ["centre", "starts_at", "ends_at", "capacity", "booked"]
+    list_filter = ["centre"]
+    date_hierarchy = "starts_at"
+    list_select_related = ["centre"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,299 @@
+import zoneinfo
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("%(value)s is not an IANA time zone."), params={"value": value})
+
+
+class Centre(models.Model):
+    class Kind(models.TextChoices):
+        AIRPORT_ENROLMENT = "airport_enrolment", _("Canadian airport enrolment centre")
+        PRECLEARANCE = "preclearance", _("Airport preclearance area (CBP, walk-in)")
+        LAND_BORDER = "land_border", _("US land-border joint enrolment centre")
+        SPLIT_SITE = "split_site", _("Split-site enrolment centre")
+
+    class Country(models.TextChoices):
+        CANADA = "CA", _("Canada")
+        UNITED_STATES = "US", _("United States")
+
+    name = models.CharField(_("name"), max_length=200)
+    short_name = models.CharField(_("short name"), max_length=100, blank=True)
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    country = models.CharField(_("country"), max_length=2, choices=Country.choices)
+    has_cbsa = models.BooleanField(_("CBSA officers present"), default=False)
+    has_cbp = models.BooleanField(_("CBP officers present"), default=False)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    address_additional = models.CharField(_("address (continued)"), max_length=200, blank=True)
+    city = models.CharField(_("city"), max_length=100)
+    region = models.CharField(_("province or state"), max_length=2)
+    postal_code = models.CharField(_("postal code"), max_length=16, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, validators=[validate_time_zone])
+    takes_appointments = models.BooleanField(_("takes appointments"), default=True)
+    ttp_location_id = models.PositiveIntegerField(
+        _("TTP location id"), unique=True, null=True, blank=True
+    )
+    counterpart = models.OneToOneField(
+        "self",
+        verbose_name=_("split-site counterpart"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # The airport a preclearance area is in, to tell applicants where to go.
+    airport = models.ForeignKey(
+        "self",
+        verbose_name=_("airport enrolment centre"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="preclearance_areas",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["country", "region", "name"]
+        verbose_name = _("centre")
+        verbose_name_plural = _("centres")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="preclearance") | Q(takes_appointments=False),
+                name="centre_preclearance_is_walk_in",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="split_site") | Q(counterpart__isnull=True),
+                name="centre_only_split_sites_have_counterparts",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def clean(self) -> None:
+        if self.kind == self.Kind.PRECLEARANCE and self.takes_appointments:
+            raise ValidationError(
+                {"takes_appointments": _("A preclearance area is walk-in: it takes no appointments.")}
+            )
+        if self.counterpart_id and self.kind != self.Kind.SPLIT_SITE:
+            raise ValidationError({"counterpart": _("Only a split site has a counterpart.")})
+        if self.counterpart_id and self.counterpart_id == self.pk:
+            raise ValidationError({"counterpart": _("A centre cannot be its own counterpart.")})
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class OpeningRule(models.Model):
+    """Weekly opening hours in the centre's local time, valid over a range of dates."""
+
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="opening_rules")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    opens_at = models.TimeField(_("opens at (local time)"))
+    closes_at = models.TimeField(_("closes at (local time)"))
+    slot_minutes = models.PositiveSmallIntegerField(_("slot length (minutes)"), default=20)
+    booths = models.PositiveSmallIntegerField(_("booths (parallel interviews)"), default=1)
+    valid_from = models.DateField(_("valid from"), default=date.today)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["centre", "weekday", "opens_at"]
+        verbose_name = _("opening rule")
+        verbose_name_plural = _("opening rules")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(opens_at__lt=F("closes_at")), name="openingrule_opens_before_closing"
+            ),
+            models.CheckConstraint(
+                condition=Q(slot_minutes__gte=5) & Q(slot_minutes__lte=240),
+                name="openingrule_slot_length_sane",
+            ),
+            models.CheckConstraint(condition=Q(booths__gte=1), name="openingrule_has_a_booth"),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("valid_from")),
+                name="openingrule_valid_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.centre} {self.get_weekday_display()} {self.opens_at:%H:%M}-{self.closes_at:%H:%M}"
+
+    def applies_on(self, day: date) -> bool:
+        return (
+            day.weekday() == self.weekday
+            and self.valid_from <= day
+            and (self.valid_until is None or day <= self.valid_until)
+        )
+
+    def clean(self) -> None:
+        if self.opens_at and self.closes_at and self.opens_at >= self.closes_at:
+            raise ValidationError({"closes_at": _("Closing time must be after opening time.")})
+        if self.valid_until and self.valid_from and self.valid_until < self.valid_from:
+            raise ValidationError({"valid_until": _("The end date must not be before the start.")})
+        if not self.centre_id or self.opens_at is None or self.closes_at is None:
+            return
+        if not self.centre.takes_appointments:
+            raise ValidationError(_("This centre takes no appointments, so it has no opening rules."))
+        overlapping = (
+            OpeningRule.objects.filter(
+                centre_id=self.centre_id,
+                weekday=self.weekday,
+                opens_at__lt=self.closes_at,
+                closes_at__gt=self.opens_at,
+            )
+            .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=self.valid_from))
+            .exclude(pk=self.pk)
+        )
+        if self.valid_until:
+            overlapping = overlapping.filter(valid_from__lte=self.valid_until)
+        if overlapping.exists():
+            raise ValidationError(
+                _("These hours overlap another opening rule of this centre on the same day.")
+            )
+
+
+class Closure(models.Model):
+    """Whole local days on which a centre is closed."""
+
+    class Reason(models.TextChoices):
+        HOLIDAY = "holiday", _("Public holiday")
+        WEATHER = "weather", _("Weather")
+        STAFFING = "staffing", _("Staffing")
+        OTHER = "other", _("Other")
+
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="closures")
+    first_day = models.DateField(_("first day"))
+    last_day = models.DateField(_("last day"))
+    reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["centre", "first_day"]
+        verbose_name = _("closure")
+        verbose_name_plural = _("closures")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(last_day__gte=F("first_day")), name="closure_valid_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.centre} {self.first_day}–{self.last_day} ({self.get_reason_display()})"
+
+    def clean(self) -> None:
+        if self.first_day and self.last_day and self.last_day < self.first_day:
+            raise ValidationError({"last_day": _("The last day must not be before the first.")})
+
+    def covers(self, day: date) -> bool:
+        return self.first_day <= day <= self.last_day
+
+
+class ExtraCapacity(models.Model):
+    """Temporary extra booths (expanded staffing) over a range of local days."""
+
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="extra_capacity")
+    first_day = models.DateField(_("first day"))
+    last_day = models.DateField(_("last day"))
+    extra_booths = models.PositiveSmallIntegerField(_("extra booths"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["centre", "first_day"]
+        verbose_name = _("extra capacity")
+        verbose_name_plural = _("extra capacity")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(last_day__gte=F("first_day")), name="extracapacity_valid_range"
+            ),
+            models.CheckConstraint(condition=Q(extra_booths__gte=1), name="extracapacity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.centre} +{self.extra_booths} {self.first_day}–{self.last_day}"
+
+    def clean(self) -> None:
+        if self.first_day and self.last_day and self.last_day < self.first_day:
+            raise ValidationError({"last_day": _("The last day must not be before the first.")})
+
+    def covers(self, day: date) -> bool:
+        return self.first_day <= day <= self.last_day
+
+
+class SlotQuerySet(models.QuerySet):
+    def open(self):
+        """Slots with a free booth (not yet full, not closed)."""
+        return self.filter(booked__lt=F("capacity"))
+
+
+class Slot(models.Model):
+    """One interview time at a centre. ``capacity`` booths, ``booked`` of them taken.
+
+    ``booked`` is changed only by the booking services, with a conditional update; the
+    check constraint makes any missed lock fail loudly instead of overbooking. A slot
+    whose capacity is 0 is closed.
+    """
+
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="slots")
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    capacity = models.PositiveSmallIntegerField(_("booths"))
+    booked = models.PositiveSmallIntegerField(_("booked"), default=0)
+
+    objects = SlotQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["centre", "starts_at"]
+        verbose_name = _("slot")
+        verbose_name_plural = _("slots")
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "starts_at"], name="slot_unique_start"),
+            models.CheckConstraint(
+                condition=Q(booked__gte=0) & Q(booked__lte=F("capacity")),
+                name="slot_never_overbooked",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="slot_ends_after_start"
+            ),
+        ]
+        indexes = [
+            # Soonest open slot per centre: an index-ordered scan that skips full slots.
+            models.Index(
+                fields=["centre", "starts_at"],
+                condition=Q(booked__lt=F("capacity")),
+                name="slot_open_by_centre_start",
+            ),
+            models.Index(fields=["starts_at"], name="slot_start"),
+        ]
+
+    def __str__(self) -> str:
+        local = self.starts_at.astimezone(self.centre.tz)
+        return f"{self.centre} {local:%Y-%m-%d %H:%M %Z}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.booked < self.capacity
+
+    @property
+    def free(self) -> int:
+        return max(self.capacity - self.booked, 0)
+
+    def local_start(self):
+        return self.starts_at.astimezone(self.centre.tz)

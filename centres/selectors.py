@@ -1,0 +1,61 @@
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils import timezone
+
+from centres.models import Centre, Slot
+
+
+def slots_soonest_open(
+    *, centre: Centre, after: datetime | None = None, limit: int = 10
+) -> QuerySet[Slot]:
+    """The soonest open slots of one centre: an index-ordered scan of open slots."""
+    after = after or timezone.now()
+    return Slot.objects.open().filter(centre=centre, starts_at__gt=after).order_by("starts_at")[
+        :limit
+    ]
+
+
+def centres_with_soonest_slot(
+    *,
+    kinds: list[str] | None = None,
+    region: str | None = None,
+    country: str | None = None,
+    after: datetime | None = None,
+) -> QuerySet[Centre]:
+    """Active centres, each annotated with ``soonest_open_at`` (None if nothing is open).
+
+    One query: a correlated subquery per centre that the partial index
+    ``slot_open_by_centre_start`` answers with a single index probe.
+    """
+    after = after or timezone.now()
+    soonest = (
+        Slot.objects.open()
+        .filter(centre=OuterRef("pk"), starts_at__gt=after)
+        .order_by("starts_at")
+        .values("starts_at")[:1]
+    )
+    centres = Centre.objects.filter(is_active=True)
+    if kinds:
+        centres = centres.filter(kind__in=kinds)
+    if region:
+        centres = centres.filter(region=region)
+    if country:
+        centres = centres.filter(country=country)
+    return centres.annotate(soonest_open_at=Subquery(soonest)).order_by(
+        "country", "region", "name"
+    )
+
+
+def slots_open_on_day(
+    *, centre: Centre, day: date, after: datetime | None = None
+) -> QuerySet[Slot]:
+    """Open slots of a centre on one of its local days."""
+    after = after or timezone.now()
+    start = datetime.combine(day, time.min, tzinfo=centre.tz)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=centre.tz)
+    return (
+        Slot.objects.open()
+        .filter(centre=centre, starts_at__gte=max(start, after), starts_at__lt=end)
+        .order_by("starts_at")
+    )

@@ -1,0 +1,31 @@
+"""The base domain error every app's own error derives from.
+
+A domain error carries a machine-readable ``code``, a translated human ``message``
+and a ``kind`` that says how an interface should present it: ``conflict`` (the
+request is valid but the state forbids it: HTTP 409), ``not_found`` (the object is
+not the caller's to see: HTTP 404, never revealing that it exists) or ``invalid``
+(the input itself is wrong: HTTP 400).
+"""
+
+from typing import Literal
+
+ErrorKind = Literal["conflict", "not_found", "invalid"]
+
+
+class ApplicationError(Exception):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str,
+        kind: ErrorKind = "conflict",
+        extra: dict | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.kind = kind
+        self.extra = extra or {}
+
+    def __str__(self) -> str:
+        return str(self.message)
