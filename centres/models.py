@@ -40,6 +40,7 @@ class Centre(models.Model):
     ttp_location_id = models.PositiveIntegerField(
         _("TTP location id"), unique=True, null=True, blank=True
     )
+    ttp_location_code = models.CharField(_("CBP location code"), max_length=8, blank=True)
     counterpart = models.OneToOneField(
         "self",
         verbose_name=_("split-site counterpart"),

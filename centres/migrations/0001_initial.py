@@ -33,6 +33,7 @@ class Migration(migrations.Migration):
                 ('time_zone', models.CharField(max_length=64, validators=[centres.models.validate_time_zone], verbose_name='time zone')),
                 ('takes_appointments', models.BooleanField(default=True, verbose_name='takes appointments')),
                 ('ttp_location_id', models.PositiveIntegerField(blank=True, null=True, unique=True, verbose_name='TTP location id')),
+                ('ttp_location_code', models.CharField(blank=True, max_length=8, verbose_name='CBP location code')),
                 ('is_active', models.BooleanField(default=True, verbose_name='active')),
                 ('airport', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='preclearance_areas', to='centres.centre', verbose_name='airport enrolment centre')),
                 ('counterpart', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='centres.centre', verbose_name='split-site counterpart')),
