@@ -222,14 +222,18 @@ def capacity_change_save(*, obj: CapacityObject, actor) -> GenerationResult:
 
 def capacity_change_delete(*, obj: CapacityObject, actor) -> GenerationResult:
     """Delete an opening rule, closure or extra capacity; refused if it strands bookings."""
-    with transaction.atomic():
-        centre = obj.centre
-        audit_record(
-            actor=actor, action=f"{obj._meta.model_name}.deleted", target=obj, centre=centre.pk
-        )
-        obj.delete()
-        result = centre_slots_generate(centre=centre, strict=True)
-    return result
+    pk = obj.pk
+    try:
+        with transaction.atomic():
+            centre = obj.centre
+            audit_record(
+                actor=actor, action=f"{obj._meta.model_name}.deleted", target=obj, centre=centre.pk
+            )
+            obj.delete()
+            return centre_slots_generate(centre=centre, strict=True)
+    except CapacityError:
+        obj.pk = pk  # the delete was rolled back: the object still exists
+        raise
 
 
 def capacity_change_check(*, obj: CapacityObject, delete: bool = False) -> None:

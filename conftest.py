@@ -1,0 +1,39 @@
+"""Personas shared by every app's tests, and the PostgreSQL-only marker."""
+
+import pytest
+from django.conf import settings
+
+from enrolment.tests.factories import ApplicantFactory, UserFactory
+
+ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+def pytest_collection_modifyitems(config, items):
+    if ON_POSTGRES:
+        return
+    skip = pytest.mark.skip(
+        reason="needs PostgreSQL (row locks, real concurrency): set DATABASE_URL=postgres://..."
+    )
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def applicant(db):
+    return ApplicantFactory()
+
+
+@pytest.fixture
+def other_applicant(db):
+    return ApplicantFactory()
+
+
+@pytest.fixture
+def programme_admin(db):
+    return UserFactory(is_staff=True, is_superuser=True)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
