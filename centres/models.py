@@ -85,7 +85,11 @@ class Centre(models.Model):
     def clean(self) -> None:
         if self.kind == self.Kind.PRECLEARANCE and self.takes_appointments:
             raise ValidationError(
-                {"takes_appointments": _("A preclearance area is walk-in: it takes no appointments.")}
+                {
+                    "takes_appointments": _(
+                        "A preclearance area is walk-in: it takes no appointments."
+                    )
+                }
             )
         if self.counterpart_id and self.kind != self.Kind.SPLIT_SITE:
             raise ValidationError({"counterpart": _("Only a split site has a counterpart.")})
@@ -135,7 +139,8 @@ class OpeningRule(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.centre} {self.get_weekday_display()} {self.opens_at:%H:%M}-{self.closes_at:%H:%M}"
+        hours = f"{self.opens_at:%H:%M}-{self.closes_at:%H:%M}"
+        return f"{self.centre} {self.get_weekday_display()} {hours}"
 
     def applies_on(self, day: date) -> bool:
         return (
@@ -152,7 +157,9 @@ class OpeningRule(models.Model):
         if not self.centre_id or self.opens_at is None or self.closes_at is None:
             return
         if not self.centre.takes_appointments:
-            raise ValidationError(_("This centre takes no appointments, so it has no opening rules."))
+            raise ValidationError(
+                _("This centre takes no appointments, so it has no opening rules.")
+            )
         overlapping = (
             OpeningRule.objects.filter(
                 centre_id=self.centre_id,

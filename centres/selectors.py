@@ -11,9 +11,9 @@ def slots_soonest_open(
 ) -> QuerySet[Slot]:
     """The soonest open slots of one centre: an index-ordered scan of open slots."""
     after = after or timezone.now()
-    return Slot.objects.open().filter(centre=centre, starts_at__gt=after).order_by("starts_at")[
-        :limit
-    ]
+    return (
+        Slot.objects.open().filter(centre=centre, starts_at__gt=after).order_by("starts_at")[:limit]
+    )
 
 
 def centres_with_soonest_slot(
@@ -42,9 +42,7 @@ def centres_with_soonest_slot(
         centres = centres.filter(region=region)
     if country:
         centres = centres.filter(country=country)
-    return centres.annotate(soonest_open_at=Subquery(soonest)).order_by(
-        "country", "region", "name"
-    )
+    return centres.annotate(soonest_open_at=Subquery(soonest)).order_by("country", "region", "name")
 
 
 def slots_open_on_day(

@@ -26,12 +26,14 @@ class BookingError(ApplicationError):
 
 
 def _not_found() -> BookingError:
-    return BookingError(_("No such application or appointment."), code="not_found", kind="not_found")
+    return BookingError(
+        _("No such application or appointment."), code="not_found", kind="not_found"
+    )
 
 
 def _lock_application(*, application: Application, actor) -> Application:
-    application = Application.objects.select_for_update().select_related("applicant").get(
-        pk=application.pk
+    application = (
+        Application.objects.select_for_update().select_related("applicant").get(pk=application.pk)
     )
     if not _may_act_for(actor, application):
         raise _not_found()
@@ -71,17 +73,13 @@ def _check_slot_fits(*, application: Application, slot: Slot, now: datetime) -> 
 
 
 def _take_booth(slot: Slot) -> None:
-    taken = Slot.objects.filter(pk=slot.pk, booked__lt=F("capacity")).update(
-        booked=F("booked") + 1
-    )
+    taken = Slot.objects.filter(pk=slot.pk, booked__lt=F("capacity")).update(booked=F("booked") + 1)
     if taken:
         return
     current = Slot.objects.filter(pk=slot.pk).values_list("capacity", flat=True).first()
     if not current:
         raise BookingError(_("This time is closed; please choose another."), code="slot_closed")
-    raise BookingError(
-        _("This time has just been taken; please choose another."), code="slot_full"
-    )
+    raise BookingError(_("This time has just been taken; please choose another."), code="slot_full")
 
 
 def _release_booth(slot_id: int) -> None:

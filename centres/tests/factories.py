@@ -72,8 +72,10 @@ class SlotFactory(factory.django.DjangoModelFactory):
 
     centre = factory.SubFactory(CentreFactory)
     starts_at = factory.LazyFunction(
-        lambda: datetime.datetime.now(datetime.UTC).replace(microsecond=0, second=0)
-        + datetime.timedelta(days=2)
+        lambda: (
+            datetime.datetime.now(datetime.UTC).replace(microsecond=0, second=0)
+            + datetime.timedelta(days=2)
+        )
     )
     ends_at = factory.LazyAttribute(lambda s: s.starts_at + datetime.timedelta(minutes=20))
     capacity = 1

@@ -150,7 +150,9 @@ def test_overlapping_rules_are_refused_as_invalid(centre):
 
 def test_the_periodic_job_never_touches_a_booked_slot_the_rules_no_longer_cover(centre):
     booked = _book(centre, TUESDAY, 8)
-    OpeningRule.objects.filter(centre=centre).update(opens_at=datetime.time(12), closes_at=datetime.time(13))
+    OpeningRule.objects.filter(centre=centre).update(
+        opens_at=datetime.time(12), closes_at=datetime.time(13)
+    )
     centre_slots_generate(centre=centre)
     assert Slot.objects.get(pk=booked.pk).booked == 1
 
@@ -160,7 +162,12 @@ def test_the_admin_shows_a_refused_closure_as_a_form_error(client, centre, progr
     client.force_login(programme_admin)
     response = client.post(
         reverse("admin:centres_closure_add"),
-        {"centre": centre.pk, "first_day": "2027-01-05", "last_day": "2027-01-05", "reason": "weather"},
+        {
+            "centre": centre.pk,
+            "first_day": "2027-01-05",
+            "last_day": "2027-01-05",
+            "reason": "weather",
+        },
     )
     assert response.status_code == 200
     assert "1 booked appointment without a booth" in response.content.decode()
@@ -171,7 +178,12 @@ def test_the_admin_saves_a_valid_closure_through_the_service(client, centre, pro
     client.force_login(programme_admin)
     response = client.post(
         reverse("admin:centres_closure_add"),
-        {"centre": centre.pk, "first_day": "2027-01-05", "last_day": "2027-01-05", "reason": "holiday"},
+        {
+            "centre": centre.pk,
+            "first_day": "2027-01-05",
+            "last_day": "2027-01-05",
+            "reason": "holiday",
+        },
     )
     assert response.status_code == 302
     assert Closure.objects.count() == 1

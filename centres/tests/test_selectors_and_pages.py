@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from centres.selectors import centres_with_soonest_slot, slots_open_on_day, slots_soonest_open
-from centres.tests.factories import CentreFactory, OpeningRuleFactory, SlotFactory
 from centres.tasks import slots_generate_all_task
+from centres.tests.factories import CentreFactory, OpeningRuleFactory, SlotFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +52,9 @@ def test_open_slots_of_a_local_day_use_the_centres_time_zone():
     centre = CentreFactory(time_zone="America/Vancouver")
     day = (timezone.now() + datetime.timedelta(days=3)).astimezone(centre.tz).date()
     late = datetime.datetime.combine(day, datetime.time(23, 30), centre.tz)
-    next_day = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(0, 10), centre.tz)
+    next_day = datetime.datetime.combine(
+        day + datetime.timedelta(days=1), datetime.time(0, 10), centre.tz
+    )
     inside = SlotFactory(centre=centre, starts_at=late)
     SlotFactory(centre=centre, starts_at=next_day)
     assert list(slots_open_on_day(centre=centre, day=day)) == [inside]

@@ -38,9 +38,19 @@ def _local_starts(centre, day):
     ("before", "change", "after", "offsets"),
     [
         # 2027 DST starts on Sunday 14 March: 08:00 local moves one hour earlier in UTC.
-        (datetime.date(2027, 3, 13), datetime.date(2027, 3, 14), datetime.date(2027, 3, 15), (0, 1)),
+        (
+            datetime.date(2027, 3, 13),
+            datetime.date(2027, 3, 14),
+            datetime.date(2027, 3, 15),
+            (0, 1),
+        ),
         # 2027 DST ends on Sunday 7 November: 08:00 local moves one hour later in UTC.
-        (datetime.date(2027, 11, 6), datetime.date(2027, 11, 7), datetime.date(2027, 11, 8), (1, 0)),
+        (
+            datetime.date(2027, 11, 6),
+            datetime.date(2027, 11, 7),
+            datetime.date(2027, 11, 8),
+            (1, 0),
+        ),
     ],
 )
 def test_an_0800_rule_gives_0800_local_on_both_sides_of_the_dst_change(
@@ -125,10 +135,14 @@ def test_regenerating_after_a_rule_change_adds_and_removes_slots_but_keeps_booke
     )
     now = datetime.datetime(2027, 1, 4, 12, tzinfo=UTC)  # Monday; Tuesday is 5 January
     centre_slots_generate(centre=centre, now=now)
-    booked = Slot.objects.get(centre=centre, starts_at=datetime.datetime(2027, 1, 5, 14, 20, tzinfo=UTC))
+    booked = Slot.objects.get(
+        centre=centre, starts_at=datetime.datetime(2027, 1, 5, 14, 20, tzinfo=UTC)
+    )
     Slot.objects.filter(pk=booked.pk).update(booked=1)
 
-    OpeningRule.objects.filter(pk=rule.pk).update(opens_at=datetime.time(10), closes_at=datetime.time(11))
+    OpeningRule.objects.filter(pk=rule.pk).update(
+        opens_at=datetime.time(10), closes_at=datetime.time(11)
+    )
     result = centre_slots_generate(centre=centre, now=now)
 
     assert (result.created, result.removed) == (3, 5)
@@ -143,7 +157,11 @@ def test_regenerating_after_a_rule_change_adds_and_removes_slots_but_keeps_booke
 def test_a_centre_that_takes_no_appointments_gets_no_slots(settings):
     centre = CentreFactory(preclearance=True)
     OpeningRule.objects.bulk_create(
-        [OpeningRule(centre=centre, weekday=0, opens_at=datetime.time(8), closes_at=datetime.time(9))]
+        [
+            OpeningRule(
+                centre=centre, weekday=0, opens_at=datetime.time(8), closes_at=datetime.time(9)
+            )
+        ]
     )
     assert centre_slots_generate(centre=centre).created == 0
     assert not Slot.objects.filter(centre=centre).exists()
@@ -166,8 +184,8 @@ def test_rules_apply_only_within_their_validity_dates(settings):
 
 @pytest.mark.django_db
 def test_a_slot_past_appointments_point_to_is_closed_not_deleted(settings):
-    from interviews.models import Appointment
     from enrolment.tests.factories import ApplicationFactory
+    from interviews.models import Appointment
 
     settings.SLOT_HORIZON_DAYS = 7
     centre = CentreFactory()

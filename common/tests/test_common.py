@@ -34,7 +34,11 @@ def test_a_domain_error_becomes_one_json_shape_with_its_status(kind, status):
     error = ApplicationError("This time has just been taken.", code="slot_full", kind=kind)
     response = _view(error)(APIRequestFactory().post("/x", {}, format="json"))
     assert response.status_code == status
-    assert response.data == {"code": "slot_full", "message": "This time has just been taken.", "fields": {}}
+    assert response.data == {
+        "code": "slot_full",
+        "message": "This time has just been taken.",
+        "fields": {},
+    }
 
 
 def test_a_validation_error_names_its_fields_in_the_same_shape():

@@ -32,7 +32,9 @@ def airport_slot():
 
 
 def _soon(days=2, hours=0):
-    return timezone.now().replace(second=0, microsecond=0) + datetime.timedelta(days=days, hours=hours)
+    return timezone.now().replace(second=0, microsecond=0) + datetime.timedelta(
+        days=days, hours=hours
+    )
 
 
 def _state(*slots):
@@ -195,7 +197,9 @@ def test_a_foreign_application_is_not_found(application, other_applicant, airpor
 def test_a_booking_may_be_made_for_the_applicant_by_a_programme_administrator(
     application, airport_slot, programme_admin
 ):
-    appointment = appointment_book(application=application, slot=airport_slot, actor=programme_admin)
+    appointment = appointment_book(
+        application=application, slot=airport_slot, actor=programme_admin
+    )
     assert AuditEvent.objects.get(target_id=str(appointment.pk)).actor == programme_admin
 
 
@@ -210,7 +214,9 @@ def booked(application, airport_slot):
 def test_rescheduling_takes_the_new_booth_and_releases_the_old(booked, airport_slot):
     new_slot = SlotFactory(centre=airport_slot.centre, starts_at=_soon(days=5))
 
-    new = appointment_reschedule(appointment=booked, slot=new_slot, actor=booked.application.applicant.user)
+    new = appointment_reschedule(
+        appointment=booked, slot=new_slot, actor=booked.application.applicant.user
+    )
 
     booked.refresh_from_db()
     assert booked.status == Appointment.Status.RESCHEDULED
@@ -218,22 +224,30 @@ def test_rescheduling_takes_the_new_booth_and_releases_the_old(booked, airport_s
     assert (new.slot, new.status) == (new_slot, Appointment.Status.BOOKED)
     assert Slot.objects.get(pk=airport_slot.pk).booked == 0
     assert Slot.objects.get(pk=new_slot.pk).booked == 1
-    assert AuditEvent.objects.filter(action="appointment.rescheduled", target_id=str(booked.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action="appointment.rescheduled", target_id=str(booked.pk)
+    ).exists()
 
 
 def test_rescheduling_may_move_to_another_centre_on_the_same_path(booked):
     elsewhere = SlotFactory(centre=CentreFactory(time_zone="America/Vancouver"))
-    new = appointment_reschedule(appointment=booked, slot=elsewhere, actor=booked.application.applicant.user)
+    new = appointment_reschedule(
+        appointment=booked, slot=elsewhere, actor=booked.application.applicant.user
+    )
     assert new.slot.centre == elsewhere.centre
 
 
-def test_rescheduling_to_a_full_slot_leaves_the_old_booking_intact(booked, airport_slot, other_applicant):
+def test_rescheduling_to_a_full_slot_leaves_the_old_booking_intact(
+    booked, airport_slot, other_applicant
+):
     full = SlotFactory(centre=airport_slot.centre, starts_at=_soon(days=4))
     _book(ApplicationFactory(applicant=other_applicant), full)
     before = _state(airport_slot, full)
 
     with pytest.raises(BookingError) as error:
-        appointment_reschedule(appointment=booked, slot=full, actor=booked.application.applicant.user)
+        appointment_reschedule(
+            appointment=booked, slot=full, actor=booked.application.applicant.user
+        )
 
     assert error.value.code == "slot_full"
     assert _state(airport_slot, full) == before
@@ -244,8 +258,14 @@ def test_rescheduling_to_a_full_slot_leaves_the_old_booking_intact(booked, airpo
     [
         (lambda booked: booked.slot, "same_slot"),
         (lambda booked: SlotFactory(centre=CentreFactory(land_border=True)), "wrong_path"),
-        (lambda booked: SlotFactory(centre=CentreFactory(preclearance=True)), "centre_takes_no_appointments"),
-        (lambda booked: SlotFactory(starts_at=timezone.now() - datetime.timedelta(hours=1)), "slot_in_past"),
+        (
+            lambda booked: SlotFactory(centre=CentreFactory(preclearance=True)),
+            "centre_takes_no_appointments",
+        ),
+        (
+            lambda booked: SlotFactory(starts_at=timezone.now() - datetime.timedelta(hours=1)),
+            "slot_in_past",
+        ),
         (lambda booked: SlotFactory(capacity=0), "slot_closed"),
     ],
     ids=["same-slot", "other-path", "preclearance", "past", "closed"],
@@ -254,7 +274,9 @@ def test_rescheduling_refuses_an_illegal_move_and_changes_nothing(booked, make_s
     slot = make_slot(booked)
     before = _state(booked.slot, slot)
     with pytest.raises(BookingError) as error:
-        appointment_reschedule(appointment=booked, slot=slot, actor=booked.application.applicant.user)
+        appointment_reschedule(
+            appointment=booked, slot=slot, actor=booked.application.applicant.user
+        )
     assert error.value.code == code
     assert _state(booked.slot, slot) == before
 
