@@ -102,10 +102,14 @@ class ExtraCapacityAdmin(CapacityChangeAdmin):
 class SlotAdmin(admin.ModelAdmin):
     """Slots are generated from the rules; here they can only be looked at."""
 
-    list_display = ["centre", "starts_at", "ends_at", "capacity", "booked"]
+    list_display = ["centre", "local_start", "starts_at", "capacity", "booked"]
     list_filter = ["centre"]
     date_hierarchy = "starts_at"
     list_select_related = ["centre"]
+
+    @admin.display(description=_("starts at (centre's local time)"), ordering="starts_at")
+    def local_start(self, slot):
+        return slot.local_start().strftime("%Y-%m-%d %H:%M %Z")
 
     def has_add_permission(self, request):
         return False
