@@ -1,5 +1,6 @@
 import zoneinfo
 from datetime import date
+from functools import cache
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -7,8 +8,13 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 
+@cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())  # scans the zone files: once is enough
+
+
 def validate_time_zone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
+    if value not in _time_zones():
         raise ValidationError(_("%(value)s is not an IANA time zone."), params={"value": value})
 
 
@@ -73,6 +79,13 @@ class Centre(models.Model):
                 condition=Q(kind="split_site") | Q(counterpart__isnull=True),
                 name="centre_only_split_sites_have_counterparts",
             ),
+            models.CheckConstraint(
+                condition=~Q(counterpart=F("id")), name="centre_not_its_own_counterpart"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="preclearance") | Q(airport__isnull=True),
+                name="centre_only_preclearance_areas_name_an_airport",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -95,6 +108,17 @@ class Centre(models.Model):
             raise ValidationError({"counterpart": _("Only a split site has a counterpart.")})
         if self.counterpart_id and self.counterpart_id == self.pk:
             raise ValidationError({"counterpart": _("A centre cannot be its own counterpart.")})
+        if self.counterpart_id and self.counterpart.counterpart_id not in (None, self.pk):
+            raise ValidationError(
+                {"counterpart": _("That centre is already paired with another split site.")}
+            )
+        if self.airport_id and (
+            self.kind != self.Kind.PRECLEARANCE
+            or self.airport.kind != self.Kind.AIRPORT_ENROLMENT
+        ):
+            raise ValidationError(
+                {"airport": _("Only a preclearance area names its airport enrolment centre.")}
+            )
 
 
 class Weekday(models.IntegerChoices):
@@ -153,7 +177,7 @@ class OpeningRule(models.Model):
         if self.opens_at and self.closes_at and self.opens_at >= self.closes_at:
             raise ValidationError({"closes_at": _("Closing time must be after opening time.")})
         if self.valid_until and self.valid_from and self.valid_until < self.valid_from:
-            raise ValidationError({"valid_until": _("The end date must not be before the start.")})
+            raise ValidationError({"valid_until": _("The end date must not be before the start date.")})
         if not self.centre_id or self.opens_at is None or self.closes_at is None:
             return
         if not self.centre.takes_appointments:
@@ -263,7 +287,7 @@ class Slot(models.Model):
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     capacity = models.PositiveSmallIntegerField(_("booths"))
-    booked = models.PositiveSmallIntegerField(_("booked"), default=0)
+    booked = models.PositiveSmallIntegerField(_("booths booked"), default=0)
 
     objects = SlotQuerySet.as_manager()
 

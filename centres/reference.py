@@ -75,9 +75,7 @@ def _find(row: dict[str, Any]) -> Centre | None:
     ).first()
 
 
-def _rules_for(
-    centre: Centre, hours: list[dict[str, Any]], valid_from: date
-) -> list[OpeningRule]:
+def _rules_for(centre: Centre, hours: list[dict[str, Any]], valid_from: date) -> list[OpeningRule]:
     return [
         OpeningRule(
             centre=centre,
@@ -137,7 +135,8 @@ def centres_import_reference(
             wanted = (airport.pk if airport else None, counterpart.pk if counterpart else None)
             if (centre.airport_id, centre.counterpart_id) != wanted:
                 centre.airport, centre.counterpart = airport, counterpart
-                centre.full_clean()
+                # Its own fields were validated above; check the links and the constraints.
+                centre.full_clean(exclude=CENTRE_FIELDS)
                 centre.save(update_fields=["airport", "counterpart"])
                 changed.add(row["key"])
 
@@ -157,7 +156,9 @@ def centres_import_reference(
             for rule in rules:
                 rule.full_clean()
                 rule.save()
-                audit_record(actor=None, action="openingrule.created", target=rule, centre=centre.pk)
+                audit_record(
+                    actor=None, action="openingrule.created", target=rule, centre=centre.pk
+                )
             result.rules_created += len(rules)
 
         result.updated = len(changed) - result.created

@@ -1,0 +1,328 @@
+"""Load the demonstration data: real centres, demo hours, and demo accounts.
+
+Idempotent: a second run finds everything in place and changes nothing. Every account
+it creates has the same published password, so it refuses to run with ``DEBUG=False``
+unless told ``--force``.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from centres.models import Centre, Slot
+from centres.reference import centres_import_reference, reference_load
+from centres.services import centre_slots_generate
+from enrolment.models import Applicant, Application, Membership
+from interviews.models import Appointment
+from interviews.services import BookingError, appointment_book
+
+DEMO_PASSWORD = "nexus-demo-2026"  # noqa: S105 -- published on purpose: demo accounts only
+
+CENTRE_ADMINISTRATORS = "Centre administrators"
+CBSA_OFFICERS = "CBSA officers"
+CBP_OFFICERS = "CBP officers"
+
+# Group -> (app label, model, actions). Officers' own permissions (their agency, their
+# centres) are enforced by the services; these only open the read-only views.
+GROUP_PERMISSIONS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
+    CENTRE_ADMINISTRATORS: [
+        ("centres", "openingrule", ("add", "change", "delete", "view")),
+        ("centres", "closure", ("add", "change", "delete", "view")),
+        ("centres", "extracapacity", ("add", "change", "delete", "view")),
+        ("centres", "centre", ("view",)),
+        ("centres", "slot", ("view",)),
+    ],
+    CBSA_OFFICERS: [
+        ("centres", "centre", ("view",)),
+        ("centres", "slot", ("view",)),
+        ("interviews", "appointment", ("view",)),
+    ],
+    CBP_OFFICERS: [
+        ("centres", "centre", ("view",)),
+        ("interviews", "appointment", ("view",)),
+    ],
+}
+
+
+@dataclass(frozen=True)
+class StaffAccount:
+    username: str
+    role: str
+    first_name: str
+    last_name: str
+    group: str = ""
+    is_staff: bool = False
+    is_superuser: bool = False
+
+
+STAFF = [
+    StaffAccount(
+        "admin", "programme administrator", "Hélène", "Bergeron", is_staff=True, is_superuser=True
+    ),
+    StaffAccount(
+        "centre.admin", "centre administrator", "Gregory", "Mackenzie", CENTRE_ADMINISTRATORS, True
+    ),
+    StaffAccount("cbsa.officer", "CBSA officer", "Nathalie", "Côté", CBSA_OFFICERS),
+    StaffAccount("cbp.officer", "CBP officer", "Derek", "Lindqvist", CBP_OFFICERS),
+]
+
+
+@dataclass(frozen=True)
+class DemoApplicant:
+    username: str
+    first_name: str
+    last_name: str
+    language: str
+    date_of_birth: date
+    application_number: str
+    stage: str
+    approved: bool = True
+    membership_number: str = ""
+    # Where and how far ahead to book (TTP location id, days from now); None: no booking.
+    book_at: int | None = None
+    book_after_days: int = 0
+
+
+APPLICANTS = [
+    DemoApplicant(
+        "applicant1",
+        "Émilie",
+        "Gagnon",
+        Applicant.Language.FRENCH,
+        date(1986, 4, 12),
+        "NX2026000001",
+        "application under review: cannot book yet",
+        approved=False,
+    ),
+    DemoApplicant(
+        "applicant2",
+        "Daniel",
+        "Okafor",
+        Applicant.Language.ENGLISH,
+        date(1979, 11, 3),
+        "NX2026000002",
+        "conditionally approved, no appointment yet",
+    ),
+    DemoApplicant(
+        "applicant3",
+        "Sophie",
+        "Lavoie",
+        Applicant.Language.FRENCH,
+        date(1992, 7, 28),
+        "NX2026000003",
+        "CBSA appointment at Montréal airport (YUL)",
+        book_at=5028,
+        book_after_days=7,
+    ),
+    DemoApplicant(
+        "applicant4",
+        "Robert",
+        "Chen",
+        Applicant.Language.ENGLISH,
+        date(1968, 2, 17),
+        "NX2026000004",
+        "renewal, membership expiring; joint appointment at Blaine",
+        membership_number="159000004",
+        book_at=5020,
+        book_after_days=10,
+    ),
+    DemoApplicant(
+        "applicant5",
+        "Marie-Claire",
+        "Dubois",
+        Applicant.Language.FRENCH,
+        date(1983, 9, 5),
+        "NX2026000005",
+        "split-site appointment at Lansdowne (CBP part at Alexandria Bay)",
+        book_at=5520,
+        book_after_days=14,
+    ),
+]
+
+# A renewing member's card runs out this many days after the first load.
+MEMBERSHIP_EXPIRES_IN_DAYS = 45
+
+
+class Command(BaseCommand):
+    help = (
+        "Load demonstration data: the real enrolment centres with demo opening hours and "
+        f"slots, and demo accounts whose password is {DEMO_PASSWORD!r}. Safe to run twice."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Run even with DEBUG=False (creates accounts with a published password).",
+        )
+
+    def handle(self, *args, force: bool = False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "DEBUG is False: refusing to create demo accounts with a published password. "
+                "Use --force if this really is a demonstration database."
+            )
+        now = timezone.now()
+        with transaction.atomic():
+            self._load_centres(now)
+            groups = self._load_groups()
+            self._load_staff(groups)
+            self._load_applicants(now)
+        self._print_accounts()
+
+    def _load_centres(self, now: datetime) -> None:
+        reference = reference_load()
+        result = centres_import_reference(
+            rows=reference["centres"],
+            rules_valid_from=date.fromisoformat(reference["rules_valid_from"]),
+        )
+        slots_created = 0
+        for centre in result.centres.values():
+            if centre.takes_appointments and centre.is_active:
+                slots_created += centre_slots_generate(centre=centre, now=now).created
+        self.stdout.write(
+            f"Centres: {result.created} created, {result.updated} updated, "
+            f"{result.unchanged} unchanged; {result.rules_created} opening rules created; "
+            f"{slots_created} slots created."
+        )
+
+    def _load_groups(self) -> dict[str, Group]:
+        groups = {}
+        for name, grants in GROUP_PERMISSIONS.items():
+            codenames = [
+                (app_label, f"{action}_{model}")
+                for app_label, model, actions in grants
+                for action in actions
+            ]
+            permissions = [
+                Permission.objects.filter(
+                    content_type__app_label=app_label, codename=codename
+                ).first()
+                for app_label, codename in codenames
+            ]
+            missing = [c for c, p in zip(codenames, permissions, strict=True) if p is None]
+            if missing:
+                raise CommandError(f"Permissions missing (run migrate first): {missing}")
+            group, _ = Group.objects.get_or_create(name=name)
+            group.permissions.add(*permissions)
+            groups[name] = group
+        return groups
+
+    def _user(self, *, username: str, first_name: str, last_name: str, **flags):
+        user_model = get_user_model()
+        fields = {
+            "first_name": first_name,
+            "last_name": last_name,
+            "email": f"{username}@example.com",
+            **flags,
+        }
+        user, created = user_model.objects.get_or_create(username=username, defaults=fields)
+        changed = created
+        for name, value in fields.items():
+            if getattr(user, name) != value:
+                setattr(user, name, value)
+                changed = True
+        if created or not user.check_password(DEMO_PASSWORD):
+            user.set_password(DEMO_PASSWORD)
+            changed = True
+        if changed:
+            user.save()
+        return user
+
+    def _load_staff(self, groups: dict[str, Group]) -> None:
+        for account in STAFF:
+            user = self._user(
+                username=account.username,
+                first_name=account.first_name,
+                last_name=account.last_name,
+                is_staff=account.is_staff,
+                is_superuser=account.is_superuser,
+            )
+            if account.group:
+                user.groups.add(groups[account.group])
+
+    def _load_applicants(self, now: datetime) -> None:
+        today = timezone.localdate(now)
+        for demo in APPLICANTS:
+            user = self._user(
+                username=demo.username, first_name=demo.first_name, last_name=demo.last_name
+            )
+            applicant, _ = Applicant.objects.get_or_create(
+                user=user,
+                defaults={
+                    "date_of_birth": demo.date_of_birth,
+                    "preferred_language": demo.language,
+                },
+            )
+            membership = None
+            if demo.membership_number:
+                expires_on = today + timedelta(days=MEMBERSHIP_EXPIRES_IN_DAYS)
+                membership, _ = Membership.objects.get_or_create(
+                    number=demo.membership_number,
+                    defaults={
+                        "applicant": applicant,
+                        "issued_on": expires_on - timedelta(days=5 * 365 + 1),
+                        "expires_on": expires_on,
+                    },
+                )
+            # An existing application is left as it is: it may have moved on since.
+            application, _ = Application.objects.get_or_create(
+                number=demo.application_number,
+                defaults={
+                    "applicant": applicant,
+                    "kind": Application.Kind.RENEWAL if membership else Application.Kind.NEW,
+                    "membership": membership,
+                    "status": (
+                        Application.Status.CONDITIONALLY_APPROVED
+                        if demo.approved
+                        else Application.Status.PENDING
+                    ),
+                    "conditionally_approved_at": now - timedelta(days=3) if demo.approved else None,
+                },
+            )
+            if demo.book_at is not None:
+                self._book(application=application, user=user, demo=demo, now=now)
+
+    def _book(self, *, application: Application, user, demo: DemoApplicant, now: datetime) -> None:
+        if Appointment.objects.filter(
+            application=application, status__in=Appointment.ACTIVE
+        ).exists():
+            return
+        centre = Centre.objects.get(ttp_location_id=demo.book_at)
+        slot = (
+            Slot.objects.open()
+            .filter(centre=centre, starts_at__gte=now + timedelta(days=demo.book_after_days))
+            .order_by("starts_at")
+            .first()
+        )
+        if slot is None:
+            self.stderr.write(f"No open slot at {centre} for {demo.username}; not booked.")
+            return
+        try:
+            appointment_book(application=application, slot=slot, actor=user, now=now)
+        except BookingError as exc:
+            self.stderr.write(f"Could not book {slot} for {demo.username}: {exc}")
+
+    def _print_accounts(self) -> None:
+        header = ("username", "role", "password", "")
+        rows = [(a.username, a.role, DEMO_PASSWORD, "") for a in STAFF]
+        rows += [(a.username, "applicant", DEMO_PASSWORD, a.stage) for a in APPLICANTS]
+        widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
+
+        def line(*cells: str) -> str:
+            padded = [cell.ljust(width) for cell, width in zip(cells, widths, strict=False)]
+            return "  " + "  ".join([*padded, cells[3]]).rstrip()
+
+        self.stdout.write("")
+        self.stdout.write("Demo accounts (for demonstration only: the password is published):")
+        self.stdout.write(line(*header))
+        self.stdout.write(line(*("-" * width for width in widths), ""))
+        for row in rows:
+            self.stdout.write(line(*row))
+        self.stdout.write(self.style.SUCCESS("Demo data loaded."))

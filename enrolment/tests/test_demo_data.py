@@ -1,0 +1,286 @@
+from datetime import UTC, datetime
+from io import StringIO
+
+import pytest
+import time_machine
+from django.conf import settings as django_settings
+from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db.models import Count, Q
+
+from centres.models import Centre, OpeningRule, Slot
+from centres.reference import REFERENCE_FILE
+from common.models import AuditEvent
+from enrolment.models import Applicant, Application, Membership
+from interviews.models import Appointment
+
+# A Monday, six days before North American clocks spring forward (8 March 2026).
+NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+
+AIRPORTS = {
+    5026: "America/Vancouver",
+    5030: "America/Edmonton",
+    5032: "America/Edmonton",
+    5029: "America/Winnipeg",
+    5027: "America/Toronto",
+    5025: "America/Toronto",
+    5028: "America/Toronto",
+    5031: "America/Halifax",
+}
+
+LAND_BORDER = {
+    5020: "America/Los_Angeles",
+    5021: "America/New_York",
+    16511: "America/New_York",
+    5024: "America/New_York",
+    5080: "America/New_York",
+    5161: "America/New_York",
+    16546: "America/New_York",
+    5120: "America/Denver",
+    5100: "America/Chicago",
+    5060: "America/Chicago",
+    5160: "America/Chicago",
+    5223: "America/New_York",
+    5101: "America/New_York",
+    5500: "America/New_York",
+}
+
+# Canadian side (TTP id) -> US side (city).
+SPLIT_PAIRS = {5520: "Alexandria Bay", 5022: "Buffalo"}
+
+
+@pytest.fixture
+def frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def demo(db, settings, frozen):
+    # The test runner sets DEBUG=False; the command runs only in development.
+    settings.DEBUG = True
+    settings.SLOT_HORIZON_DAYS = 21
+    load()
+
+
+def load(*args: str) -> str:
+    out = StringIO()
+    call_command("load_demo_data", *args, stdout=out, stderr=out)
+    return out.getvalue()
+
+
+def counts() -> dict[str, int]:
+    models = [Centre, OpeningRule, Slot, Group, Applicant, Membership, Application, Appointment]
+    result = {model.__name__: model.objects.count() for model in models}
+    result["User"] = get_user_model().objects.count()
+    result["AuditEvent"] = AuditEvent.objects.count()
+    result["booked"] = sum(Slot.objects.values_list("booked", flat=True))
+    return result
+
+
+def test_it_loads_the_eight_airport_enrolment_centres(demo):
+    airports = Centre.objects.filter(kind=Centre.Kind.AIRPORT_ENROLMENT)
+
+    assert {c.ttp_location_id: c.time_zone for c in airports} == AIRPORTS
+    assert all(c.country == "CA" and c.has_cbsa and c.takes_appointments for c in airports)
+    assert airports.get(ttp_location_id=5028).name.startswith("Montréal")
+
+
+def test_it_loads_a_walk_in_preclearance_area_at_each_airport(demo):
+    areas = Centre.objects.filter(kind=Centre.Kind.PRECLEARANCE).select_related("airport")
+
+    assert len(areas) == 8
+    assert {a.airport.ttp_location_id for a in areas} == set(AIRPORTS)
+    for area in areas:
+        assert area.ttp_location_id is None
+        assert area.has_cbp and area.country == "CA"
+        assert not area.takes_appointments
+        assert area.time_zone == area.airport.time_zone
+        assert not area.opening_rules.exists()
+        assert not area.slots.exists()
+
+
+def test_it_loads_the_fourteen_us_land_border_centres(demo):
+    centres = Centre.objects.filter(kind=Centre.Kind.LAND_BORDER)
+
+    assert {c.ttp_location_id: c.time_zone for c in centres} == LAND_BORDER
+    assert all(c.country == "US" and c.has_cbsa and c.has_cbp for c in centres)
+    assert centres.get(ttp_location_id=16511).time_zone == "America/New_York"
+
+
+def test_it_leaves_out_closed_and_event_locations(demo):
+    assert not Centre.objects.filter(ttp_location_id__in=[5041, 16502]).exists()
+
+
+def test_each_canadian_split_site_points_to_its_us_counterpart(demo):
+    split_sites = Centre.objects.filter(kind=Centre.Kind.SPLIT_SITE)
+    assert split_sites.count() == 4
+
+    for ttp_id, us_city in SPLIT_PAIRS.items():
+        canadian = Centre.objects.get(ttp_location_id=ttp_id)
+        us_side = canadian.counterpart
+        assert canadian.country == "CA" and canadian.has_cbsa and canadian.takes_appointments
+        assert us_side.city == us_city
+        assert us_side.country == "US" and us_side.has_cbp
+        assert us_side.kind == Centre.Kind.SPLIT_SITE
+        assert us_side.ttp_location_id is None
+        assert not us_side.takes_appointments
+        assert us_side.time_zone == "America/New_York"
+        assert us_side.counterpart == canadian
+
+
+def test_it_generates_slots_ahead_for_every_bookable_centre(demo):
+    bookable = Centre.objects.filter(takes_appointments=True)
+
+    assert bookable.count() == 8 + 14 + 2
+    for centre in bookable:
+        assert centre.opening_rules.exists()
+        assert centre.slots.filter(starts_at__gt=NOW).exists()
+    assert not Slot.objects.filter(centre__takes_appointments=False).exists()
+
+
+def test_slots_follow_local_wall_clock_time_across_dst(demo):
+    blaine = Centre.objects.get(ttp_location_id=5020)
+    starts = [slot.local_start() for slot in blaine.slots.order_by("starts_at")]
+
+    first_each_weekday = {s.date(): s for s in reversed(starts) if s.weekday() < 5}
+    assert {(s.hour, s.minute) for s in first_each_weekday.values()} == {(7, 30)}
+    assert {s.utcoffset().total_seconds() / 3600 for s in starts} == {-8, -7}
+
+
+def test_it_puts_each_demo_applicant_in_their_stage(demo):
+    def application(username):
+        return Application.objects.get(applicant__user__username=username)
+
+    pending = application("applicant1")
+    assert pending.status == Application.Status.PENDING
+    assert not pending.may_book
+    assert not pending.appointments.exists()
+
+    approved = application("applicant2")
+    assert approved.status == Application.Status.CONDITIONALLY_APPROVED
+    assert approved.kind == Application.Kind.NEW
+    assert not approved.appointments.exists()
+
+    airport = application("applicant3").appointments.get()
+    assert airport.application.path == Application.Path.AIRPORT
+    assert airport.slot.centre.ttp_location_id == 5028
+
+    renewal = application("applicant4")
+    assert renewal.kind == Application.Kind.RENEWAL
+    assert len(renewal.membership.number) == 9 and renewal.membership.number.isdigit()
+    assert renewal.membership.expires_on > NOW.date()
+    assert renewal.path == Application.Path.JOINT
+    assert renewal.appointments.get().slot.centre.kind == Centre.Kind.LAND_BORDER
+
+    split = application("applicant5")
+    assert split.path == Application.Path.SPLIT_SITE
+    assert split.appointments.get().slot.centre.ttp_location_id == 5520
+
+    languages = set(Applicant.objects.values_list("preferred_language", flat=True))
+    assert languages == {"en", "fr"}
+    assert all(len(a.number) <= 12 for a in Application.objects.all())
+
+
+def test_demo_accounts_sign_in_with_the_published_password(demo):
+    for username in ["admin", "centre.admin", "cbsa.officer", "cbp.officer", "applicant1"]:
+        assert authenticate(username=username, password="nexus-demo-2026") is not None
+
+
+def test_accounts_have_their_roles(demo):
+    users = get_user_model().objects
+    assert users.get(username="admin").is_superuser
+
+    centre_admin = users.get(username="centre.admin")
+    assert centre_admin.is_staff and not centre_admin.is_superuser
+    assert centre_admin.has_perms(
+        [
+            "centres.add_openingrule",
+            "centres.change_closure",
+            "centres.delete_extracapacity",
+            "centres.view_centre",
+            "centres.view_slot",
+        ]
+    )
+    assert not centre_admin.has_perm("centres.change_centre")
+    assert not centre_admin.has_perm("centres.change_slot")
+
+    assert users.get(username="cbsa.officer").groups.filter(name="CBSA officers").exists()
+    assert users.get(username="cbp.officer").groups.filter(name="CBP officers").exists()
+
+
+def test_running_it_twice_changes_nothing(demo):
+    before = counts()
+
+    load()
+
+    assert counts() == before
+    assert before["Appointment"] == 3
+
+
+def test_running_it_again_later_books_nothing_new(demo):
+    with time_machine.travel(datetime(2026, 3, 4, 15, 0, tzinfo=UTC), tick=False):
+        load()
+
+    assert Appointment.objects.count() == 3
+    assert Application.objects.count() == 5
+
+
+def test_every_slot_counts_exactly_its_active_appointments(demo):
+    load()
+    slots = Slot.objects.annotate(
+        active=Count("appointments", filter=Q(appointments__status__in=Appointment.ACTIVE))
+    )
+
+    assert all(slot.booked == slot.active for slot in slots)
+    assert sum(slot.booked for slot in slots) == 3
+
+
+def test_it_leaves_opening_rules_an_administrator_changed(demo):
+    rule = OpeningRule.objects.filter(centre__ttp_location_id=5027).first()
+    rule.booths = 7
+    rule.save()
+
+    load()
+
+    rule.refresh_from_db()
+    assert rule.booths == 7
+
+
+def test_it_restores_reference_facts_and_records_the_change(demo):
+    Centre.objects.filter(ttp_location_id=5031).update(phone="", time_zone="UTC")
+    audits = AuditEvent.objects.filter(action="centre.imported").count()
+
+    output = load()
+
+    halifax = Centre.objects.get(ttp_location_id=5031)
+    assert halifax.time_zone == "America/Halifax"
+    assert halifax.phone == "+1 902-873-7788"
+    assert "1 updated" in output
+    assert AuditEvent.objects.filter(action="centre.imported").count() == audits + 1
+
+
+def test_it_refuses_to_run_with_debug_off(db, settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="DEBUG"):
+        load()
+
+    assert not Centre.objects.exists()
+    assert not get_user_model().objects.exists()
+
+
+def test_it_runs_with_debug_off_when_forced(db, settings, frozen):
+    settings.DEBUG = False
+    settings.SLOT_HORIZON_DAYS = 7
+
+    output = load("--force")
+
+    assert "nexus-demo-2026" in output
+    assert Centre.objects.count() == 34
+
+
+def test_the_reference_data_lives_inside_the_project():
+    assert REFERENCE_FILE.is_relative_to(django_settings.BASE_DIR)
