@@ -113,8 +113,7 @@ class Centre(models.Model):
                 {"counterpart": _("That centre is already paired with another split site.")}
             )
         if self.airport_id and (
-            self.kind != self.Kind.PRECLEARANCE
-            or self.airport.kind != self.Kind.AIRPORT_ENROLMENT
+            self.kind != self.Kind.PRECLEARANCE or self.airport.kind != self.Kind.AIRPORT_ENROLMENT
         ):
             raise ValidationError(
                 {"airport": _("Only a preclearance area names its airport enrolment centre.")}
@@ -177,7 +176,9 @@ class OpeningRule(models.Model):
         if self.opens_at and self.closes_at and self.opens_at >= self.closes_at:
             raise ValidationError({"closes_at": _("Closing time must be after opening time.")})
         if self.valid_until and self.valid_from and self.valid_until < self.valid_from:
-            raise ValidationError({"valid_until": _("The end date must not be before the start date.")})
+            raise ValidationError(
+                {"valid_until": _("The end date must not be before the start date.")}
+            )
         if not self.centre_id or self.opens_at is None or self.closes_at is None:
             return
         if not self.centre.takes_appointments:

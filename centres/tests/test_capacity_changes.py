@@ -207,6 +207,8 @@ def test_the_admin_refuses_to_delete_extra_capacity_in_use(client, centre, progr
 
 def test_the_slot_admin_lists_slots_in_the_centres_local_time(client, centre, programme_admin):
     client.force_login(programme_admin)
-    response = client.get(reverse("admin:centres_slot_changelist"), {"centre__id__exact": centre.pk})
+    response = client.get(
+        reverse("admin:centres_slot_changelist"), {"centre__id__exact": centre.pk}
+    )
     assert response.status_code == 200
     assert "2027-01-05 08:00 EST" in response.content.decode()
