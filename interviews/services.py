@@ -73,13 +73,17 @@ def _check_slot_fits(*, application: Application, slot: Slot, now: datetime) -> 
 
 
 def _take_booth(slot: Slot) -> None:
-    taken = Slot.objects.filter(pk=slot.pk, booked__lt=F("capacity")).update(booked=F("booked") + 1)
+    """Take one booth of ``slot`` (read in this transaction) or refuse, saying why."""
+    taken = Slot.objects.filter(pk=slot.pk, booked__lt=F("capacity")).update(
+        booked=F("booked") + 1
+    )
     if taken:
         return
-    current = Slot.objects.filter(pk=slot.pk).values_list("capacity", flat=True).first()
-    if not current:
+    if not slot.capacity:
         raise BookingError(_("This time is closed; please choose another."), code="slot_closed")
-    raise BookingError(_("This time has just been taken; please choose another."), code="slot_full")
+    raise BookingError(
+        _("This time has just been taken; please choose another."), code="slot_full"
+    )
 
 
 def _release_booth(slot_id: int) -> None:
@@ -110,10 +114,10 @@ def appointment_book(
                 _("You already have an appointment for this interview. Reschedule it instead."),
                 code="already_booked",
             )
+        _take_booth(slot)
         if not application.path:
             application.path = path_for_centre(slot.centre)
             application.save(update_fields=["path"])
-        _take_booth(slot)
         appointment = Appointment.objects.create(application=application, slot=slot, step=step)
         audit_record(
             actor=actor,
