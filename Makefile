@@ -33,6 +33,7 @@ lint: install
 	$(BIN)/python manage.py check
 
 bench: install
+	$(BIN)/python bench/soonest.py
 	$(BIN)/python bench/booking.py
 
 messages: install
