@@ -2,6 +2,7 @@ import zoneinfo
 from datetime import date
 from functools import cache
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -330,3 +331,36 @@ class Slot(models.Model):
 
     def local_start(self):
         return self.starts_at.astimezone(self.centre.tz)
+
+
+class StaffProfile(models.Model):
+    """Who a staff member is and where they work: the basis of every scope check.
+
+    Officers act for their agency at their centres only; a centre administrator manages
+    the capacity of their centres; a programme administrator (or a superuser) may do
+    everything everywhere.
+    """
+
+    class Role(models.TextChoices):
+        CBSA_OFFICER = "cbsa_officer", _("CBSA officer")
+        CBP_OFFICER = "cbp_officer", _("CBP officer")
+        CENTRE_ADMIN = "centre_admin", _("Centre administrator")
+        PROGRAMME_ADMIN = "programme_admin", _("Programme administrator")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
+    )
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    centres = models.ManyToManyField(Centre, verbose_name=_("centres"), blank=True)
+
+    class Meta:
+        verbose_name = _("staff profile")
+        verbose_name_plural = _("staff profiles")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()})"
+
+    @property
+    def agency(self) -> str | None:
+        """``"cbsa"`` or ``"cbp"`` for an officer, None for anyone else."""
+        return {self.Role.CBSA_OFFICER: "cbsa", self.Role.CBP_OFFICER: "cbp"}.get(self.role)
