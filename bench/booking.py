@@ -429,7 +429,7 @@ def book_until(*, picker: Picker, applications: range, users: dict, deadline: fl
     """Book through the service until ``deadline``, one application per booking."""
     from django.db import DatabaseError, connection
 
-    from interviews.services import BookingError
+    from interviews.services import InterviewError
 
     booked_ms: list[float] = []
     refused_ms: list[float] = []
@@ -446,7 +446,7 @@ def book_until(*, picker: Picker, applications: range, users: dict, deadline: fl
         started = time.perf_counter()
         try:
             book(app_id, slot_id, users)
-        except BookingError as error:
+        except InterviewError as error:
             refused_ms.append((time.perf_counter() - started) * 1000)
             refusals[error.code] += 1
             picker.slots = None

@@ -3,13 +3,14 @@
 A domain error carries a machine-readable ``code``, a translated human ``message``
 and a ``kind`` that says how an interface should present it: ``conflict`` (the
 request is valid but the state forbids it: HTTP 409), ``not_found`` (the object is
-not the caller's to see: HTTP 404, never revealing that it exists) or ``invalid``
-(the input itself is wrong: HTTP 400).
+not the caller's to see: HTTP 404, never revealing that it exists), ``forbidden``
+(the caller may see the object but not do this to it, e.g. an officer of the other
+agency: HTTP 403) or ``invalid`` (the input itself is wrong: HTTP 400).
 """
 
 from typing import Literal
 
-ErrorKind = Literal["conflict", "not_found", "invalid"]
+ErrorKind = Literal["conflict", "not_found", "invalid", "forbidden"]
 
 
 class ApplicationError(Exception):

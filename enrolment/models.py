@@ -31,6 +31,8 @@ class Membership(models.Model):
     issued_on = models.DateField(_("issued on"))
     expires_on = models.DateField(_("expires on"))
     auto_renewed = models.BooleanField(_("auto-renewed"), default=False)
+    # Set while a renewal applied for before expiry is pending (up to five years).
+    benefits_extended_until = models.DateField(_("benefits extended until"), null=True, blank=True)
 
     class Meta:
         ordering = ["-expires_on"]

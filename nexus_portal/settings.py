@@ -196,3 +196,7 @@ LOGGING = {
 
 # Domain settings.
 SLOT_HORIZON_DAYS = env.int("SLOT_HORIZON_DAYS", default=180)
+# CBP's Enrollment on Arrival: CBP may interview at preclearance once the CBSA part has
+# passed, without waiting for the explicit share. Off until the agencies switch it on.
+ENROLMENT_ON_ARRIVAL = env.bool("ENROLMENT_ON_ARRIVAL", default=False)
+MEMBERSHIP_TERM_YEARS = 5

@@ -28,7 +28,8 @@ def _view(exc):
 
 
 @pytest.mark.parametrize(
-    ("kind", "status"), [("conflict", 409), ("not_found", 404), ("invalid", 400)]
+    ("kind", "status"),
+    [("conflict", 409), ("not_found", 404), ("invalid", 400), ("forbidden", 403)],
 )
 def test_a_domain_error_becomes_one_json_shape_with_its_status(kind, status):
     error = ApplicationError("This time has just been taken.", code="slot_full", kind=kind)

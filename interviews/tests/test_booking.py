@@ -12,7 +12,7 @@ from enrolment.models import Application
 from enrolment.tests.factories import ApplicationFactory
 from interviews.models import Appointment, Step
 from interviews.services import (
-    BookingError,
+    InterviewError,
     appointment_book,
     appointment_cancel,
     appointment_reschedule,
@@ -95,7 +95,7 @@ def test_a_split_site_appointment_is_booked_at_the_canadian_site(application):
 def test_it_refuses_centres_that_take_no_appointments(application, centre_kwargs):
     slot = SlotFactory(centre=CentreFactory(**centre_kwargs))
     before = _state(slot)
-    with pytest.raises(BookingError) as error:
+    with pytest.raises(InterviewError) as error:
         _book(application, slot)
     assert error.value.code == "centre_takes_no_appointments"
     assert _state(slot) == before
@@ -114,7 +114,7 @@ def test_it_refuses_a_centre_that_does_not_fit_the_path(applicant, path, centre_
     application = ApplicationFactory(applicant=applicant, path=path)
     slot = SlotFactory(centre=CentreFactory(**centre_kwargs))
     before = _state(slot)
-    with pytest.raises(BookingError) as error:
+    with pytest.raises(InterviewError) as error:
         _book(application, slot)
     assert error.value.code == "wrong_path"
     assert _state(slot) == before
@@ -123,7 +123,7 @@ def test_it_refuses_a_centre_that_does_not_fit_the_path(applicant, path, centre_
 def test_it_refuses_an_application_that_is_not_conditionally_approved(applicant, airport_slot):
     application = ApplicationFactory(applicant=applicant, pending=True)
     before = _state(airport_slot)
-    with pytest.raises(BookingError) as error:
+    with pytest.raises(InterviewError) as error:
         _book(application, airport_slot)
     assert error.value.code == "not_approved"
     assert _state(airport_slot) == before
@@ -131,7 +131,7 @@ def test_it_refuses_an_application_that_is_not_conditionally_approved(applicant,
 
 def test_it_refuses_a_slot_in_the_past(application):
     slot = SlotFactory(starts_at=timezone.now() - datetime.timedelta(minutes=1))
-    with pytest.raises(BookingError) as error:
+    with pytest.raises(InterviewError) as error:
         _book(application, slot)
     assert error.value.code == "slot_in_past"
     assert Slot.objects.get(pk=slot.pk).booked == 0
@@ -139,7 +139,7 @@ def test_it_refuses_a_slot_in_the_past(application):
 
 def test_it_refuses_a_slot_beyond_the_horizon(application, settings):
     slot = SlotFactory(starts_at=_soon(days=settings.SLOT_HORIZON_DAYS + 2))
-    with pytest.raises(BookingError) as error:
+    with pytest.raises(InterviewError) as error:
         _book(application, slot)
     assert error.value.code == "slot_beyond_horizon"
 
@@ -147,7 +147,7 @@ def test_it_refuses_a_slot_beyond_the_horizon(application, settings):
 def test_it_refuses_a_full_slot_and_changes_nothing(application, other_applicant, airport_slot):
     _book(ApplicationFactory(applicant=other_applicant), airport_slot)
     before = _state(airport_slot)
-    with pytest.raises(BookingError) as error:
+    with pytest.raises(InterviewError) as error:
         _book(application, airport_slot)
     assert error.value.code == "slot_full"
     assert "just been taken" in error.value.message
@@ -156,7 +156,7 @@ def test_it_refuses_a_full_slot_and_changes_nothing(application, other_applicant
 
 def test_it_refuses_a_closed_slot(application):
     slot = SlotFactory(capacity=0)
-    with pytest.raises(BookingError) as error:
+    with pytest.raises(InterviewError) as error:
         _book(application, slot)
     assert error.value.code == "slot_closed"
 
@@ -165,7 +165,7 @@ def test_it_refuses_a_second_active_appointment_for_the_same_step(application, a
     _book(application, airport_slot)
     other = SlotFactory(centre=airport_slot.centre, starts_at=_soon(days=3))
     before = _state(airport_slot, other)
-    with pytest.raises(BookingError) as error:
+    with pytest.raises(InterviewError) as error:
         _book(application, other)
     assert error.value.code == "already_booked"
     assert _state(airport_slot, other) == before
@@ -188,7 +188,7 @@ def test_the_database_refuses_more_bookings_than_booths(airport_slot):
 def test_a_foreign_application_is_not_found(application, other_applicant, airport_slot, who):
     actor = other_applicant.user if who == "other_applicant" else AnonymousUser()
     before = _state(airport_slot)
-    with pytest.raises(BookingError) as error:
+    with pytest.raises(InterviewError) as error:
         appointment_book(application=application, slot=airport_slot, actor=actor)
     assert (error.value.code, error.value.kind) == ("not_found", "not_found")
     assert _state(airport_slot) == before
@@ -244,7 +244,7 @@ def test_rescheduling_to_a_full_slot_leaves_the_old_booking_intact(
     _book(ApplicationFactory(applicant=other_applicant), full)
     before = _state(airport_slot, full)
 
-    with pytest.raises(BookingError) as error:
+    with pytest.raises(InterviewError) as error:
         appointment_reschedule(
             appointment=booked, slot=full, actor=booked.application.applicant.user
         )
@@ -273,7 +273,7 @@ def test_rescheduling_to_a_full_slot_leaves_the_old_booking_intact(
 def test_rescheduling_refuses_an_illegal_move_and_changes_nothing(booked, make_slot, code):
     slot = make_slot(booked)
     before = _state(booked.slot, slot)
-    with pytest.raises(BookingError) as error:
+    with pytest.raises(InterviewError) as error:
         appointment_reschedule(
             appointment=booked, slot=slot, actor=booked.application.applicant.user
         )
@@ -285,14 +285,14 @@ def test_rescheduling_a_cancelled_or_moved_appointment_is_refused(booked, airpor
     user = booked.application.applicant.user
     later = SlotFactory(centre=airport_slot.centre, starts_at=_soon(days=6))
     appointment_reschedule(appointment=booked, slot=later, actor=user)
-    with pytest.raises(BookingError) as error:
+    with pytest.raises(InterviewError) as error:
         appointment_reschedule(appointment=booked, slot=airport_slot, actor=user)
     assert error.value.code == "appointment_not_active"
 
 
 def test_rescheduling_an_appointment_that_has_started_is_refused(booked, airport_slot):
     later = SlotFactory(centre=airport_slot.centre, starts_at=_soon(days=6))
-    with pytest.raises(BookingError) as error:
+    with pytest.raises(InterviewError) as error:
         appointment_reschedule(
             appointment=booked, slot=later, actor=booked.application.applicant.user,
             now=airport_slot.starts_at,
@@ -303,7 +303,7 @@ def test_rescheduling_an_appointment_that_has_started_is_refused(booked, airport
 def test_rescheduling_a_foreign_appointment_is_not_found(booked, other_applicant, airport_slot):
     later = SlotFactory(centre=airport_slot.centre, starts_at=_soon(days=6))
     before = _state(airport_slot, later)
-    with pytest.raises(BookingError) as error:
+    with pytest.raises(InterviewError) as error:
         appointment_reschedule(appointment=booked, slot=later, actor=other_applicant.user)
     assert error.value.kind == "not_found"
     assert _state(airport_slot, later) == before
@@ -329,14 +329,14 @@ def test_after_cancelling_the_applicant_may_book_again(booked, airport_slot):
 def test_cancelling_twice_is_refused(booked, airport_slot):
     user = booked.application.applicant.user
     appointment_cancel(appointment=booked, actor=user)
-    with pytest.raises(BookingError) as error:
+    with pytest.raises(InterviewError) as error:
         appointment_cancel(appointment=booked, actor=user)
     assert error.value.code == "appointment_not_active"
     assert Slot.objects.get(pk=airport_slot.pk).booked == 0
 
 
 def test_cancelling_after_the_start_is_refused(booked, airport_slot):
-    with pytest.raises(BookingError) as error:
+    with pytest.raises(InterviewError) as error:
         appointment_cancel(
             appointment=booked, actor=booked.application.applicant.user,
             now=airport_slot.starts_at + datetime.timedelta(minutes=5),
@@ -346,7 +346,7 @@ def test_cancelling_after_the_start_is_refused(booked, airport_slot):
 
 
 def test_cancelling_a_foreign_appointment_is_not_found(booked, other_applicant, airport_slot):
-    with pytest.raises(BookingError) as error:
+    with pytest.raises(InterviewError) as error:
         appointment_cancel(appointment=booked, actor=other_applicant.user)
     assert error.value.kind == "not_found"
     assert Appointment.objects.get(pk=booked.pk).status == Appointment.Status.BOOKED

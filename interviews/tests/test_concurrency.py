@@ -14,7 +14,7 @@ from centres.tests.factories import CentreFactory, SlotFactory
 from enrolment.tests.factories import ApplicationFactory
 from interviews.models import Appointment
 from interviews.services import (
-    BookingError,
+    InterviewError,
     appointment_book,
     appointment_cancel,
     appointment_reschedule,
@@ -56,7 +56,7 @@ def test_32_applicants_racing_for_a_one_booth_slot_exactly_one_wins():
     )
 
     winners = [r for r in results if isinstance(r, Appointment)]
-    losers = [r for r in results if isinstance(r, BookingError)]
+    losers = [r for r in results if isinstance(r, InterviewError)]
     assert len(winners) == 1
     assert len(losers) == 31
     assert {e.code for e in losers} == {"slot_full"}
@@ -93,7 +93,7 @@ def test_random_book_reschedule_cancel_from_many_threads_keeps_every_count_exact
                 else:
                     appointment_cancel(appointment=active, actor=user)
                     kind = "cancelled"
-            except BookingError as exc:
+            except InterviewError as exc:
                 kind = exc.code
             with lock:
                 outcomes[kind] += 1

@@ -16,24 +16,24 @@ from django.utils.translation import gettext as _
 
 from centres.models import Slot
 from common.audit import audit_record
-from common.errors import ApplicationError
 from enrolment.models import Application
-from interviews.models import PATH_BOOKING, Appointment, path_for_centre
+from interviews.errors import InterviewError
+from interviews.models import BOOKABLE_STATES, PATH_BOOKING, Appointment, Enrolment, path_for_centre
+from interviews.services.workflow import enrolment_rebook
 
 
-class BookingError(ApplicationError):
-    pass
-
-
-def _not_found() -> BookingError:
-    return BookingError(
+def _not_found() -> InterviewError:
+    return InterviewError(
         _("No such application or appointment."), code="not_found", kind="not_found"
     )
 
 
 def _lock_application(*, application: Application, actor) -> Application:
+    # ``of=("self",)``: lock the application only, not the applicant row it joins.
     application = (
-        Application.objects.select_for_update().select_related("applicant").get(pk=application.pk)
+        Application.objects.select_for_update(of=("self",))
+        .select_related("applicant", "enrolment")
+        .get(pk=application.pk)
     )
     if not _may_act_for(actor, application):
         raise _not_found()
@@ -49,39 +49,39 @@ def _may_act_for(actor, application: Application) -> bool:
 def _check_slot_fits(*, application: Application, slot: Slot, now: datetime) -> str:
     """Refuse a slot the application may not book; return the interview step it is for."""
     if not application.may_book:
-        raise BookingError(
+        raise InterviewError(
             _("Only a conditionally approved application can book an interview."),
             code="not_approved",
         )
     path = path_for_centre(slot.centre)
     if path is None:
-        raise BookingError(
+        raise InterviewError(
             _("%(centre)s does not take appointments.") % {"centre": slot.centre},
             code="centre_takes_no_appointments",
         )
     if application.path and application.path != path:
-        raise BookingError(
+        raise InterviewError(
             _("%(centre)s does not fit your interview path (%(path)s).")
             % {"centre": slot.centre, "path": application.get_path_display()},
             code="wrong_path",
         )
     if slot.starts_at <= now:
-        raise BookingError(_("This time has already passed."), code="slot_in_past")
+        raise InterviewError(_("This time has already passed."), code="slot_in_past")
     if slot.starts_at > now + timedelta(days=settings.SLOT_HORIZON_DAYS + 1):
-        raise BookingError(_("This time is not open for booking yet."), code="slot_beyond_horizon")
+        raise InterviewError(
+            _("This time is not open for booking yet."), code="slot_beyond_horizon"
+        )
     return PATH_BOOKING[path].step
 
 
 def _take_booth(slot: Slot) -> None:
     """Take one booth of ``slot`` (read in this transaction) or refuse, saying why."""
-    taken = Slot.objects.filter(pk=slot.pk, booked__lt=F("capacity")).update(
-        booked=F("booked") + 1
-    )
+    taken = Slot.objects.filter(pk=slot.pk, booked__lt=F("capacity")).update(booked=F("booked") + 1)
     if taken:
         return
     if not slot.capacity:
-        raise BookingError(_("This time is closed; please choose another."), code="slot_closed")
-    raise BookingError(
+        raise InterviewError(_("This time is closed; please choose another."), code="slot_closed")
+    raise InterviewError(
         _("This time has just been taken; please choose another."), code="slot_full"
     )
 
@@ -107,10 +107,17 @@ def appointment_book(
         application = _lock_application(application=application, actor=actor)
         slot = Slot.objects.select_related("centre").get(pk=slot.pk)
         step = _check_slot_fits(application=application, slot=slot, now=now)
+        enrolment = _enrolment_of(application)
+        if enrolment is not None and enrolment.state not in BOOKABLE_STATES:
+            raise InterviewError(
+                _("Your interview is already under way (%(state)s): there is nothing to book.")
+                % {"state": enrolment.get_state_display()},
+                code="interview_under_way",
+            )
         if Appointment.objects.filter(
             application=application, step=step, status__in=Appointment.ACTIVE
         ).exists():
-            raise BookingError(
+            raise InterviewError(
                 _("You already have an appointment for this interview. Reschedule it instead."),
                 code="already_booked",
             )
@@ -119,6 +126,8 @@ def appointment_book(
             application.path = path_for_centre(slot.centre)
             application.save(update_fields=["path"])
         appointment = Appointment.objects.create(application=application, slot=slot, step=step)
+        if enrolment is not None and enrolment.state == Enrolment.State.NO_SHOW:
+            enrolment_rebook(enrolment=enrolment, actor=actor)
         audit_record(
             actor=actor,
             action="appointment.booked",
@@ -130,17 +139,24 @@ def appointment_book(
     return appointment
 
 
+def _enrolment_of(application: Application) -> Enrolment | None:
+    try:
+        return application.enrolment
+    except Enrolment.DoesNotExist:
+        return None
+
+
 def _lock_active_appointment(*, appointment: Appointment, actor, now: datetime):
     application = _lock_application(application=appointment.application, actor=actor)
     appointment = Appointment.objects.select_related("slot").get(pk=appointment.pk)
-    if appointment.status not in Appointment.ACTIVE:
-        raise BookingError(
+    if appointment.status != Appointment.Status.BOOKED:
+        raise InterviewError(
             _("This appointment is no longer active (%(status)s).")
             % {"status": appointment.get_status_display()},
             code="appointment_not_active",
         )
     if appointment.slot.starts_at <= now:
-        raise BookingError(
+        raise InterviewError(
             _("This appointment has already started and can no longer be changed."),
             code="appointment_started",
         )
@@ -162,12 +178,12 @@ def appointment_reschedule(
     with transaction.atomic():
         application, old = _lock_active_appointment(appointment=appointment, actor=actor, now=now)
         if old.slot_id == slot.pk:
-            raise BookingError(_("Your appointment is already at this time."), code="same_slot")
+            raise InterviewError(_("Your appointment is already at this time."), code="same_slot")
         list(Slot.objects.select_for_update().filter(pk__in=[old.slot_id, slot.pk]).order_by("pk"))
         slot = Slot.objects.select_related("centre").get(pk=slot.pk)
         step = _check_slot_fits(application=application, slot=slot, now=now)
         if step != old.step:
-            raise BookingError(
+            raise InterviewError(
                 _("An appointment can only move to a time for the same interview."),
                 code="wrong_path",
             )

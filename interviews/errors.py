@@ -1,0 +1,5 @@
+from common.errors import ApplicationError
+
+
+class InterviewError(ApplicationError):
+    """The interviews app's one domain error: booking and workflow alike."""

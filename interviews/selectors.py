@@ -1,0 +1,126 @@
+"""Reads of appointments and enrolments, each scoped to who is asking.
+
+``enrolments_visible_to`` is the one definition of "has business with this
+enrolment"; services and views both go through it, so a foreign object is simply not
+found (404), never forbidden.
+"""
+
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+
+from centres.models import Centre, StaffProfile
+from enrolment.models import Application
+from interviews.models import Appointment, Enrolment, EnrolmentEvent
+
+
+def staff_profile_of(user) -> StaffProfile | None:
+    if user is None or not user.is_authenticated:
+        return None
+    try:
+        return user.staff_profile
+    except StaffProfile.DoesNotExist:
+        return None
+
+
+def is_programme_admin(user) -> bool:
+    profile = staff_profile_of(user)
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and (user.is_superuser or (profile and profile.role == StaffProfile.Role.PROGRAMME_ADMIN))
+    )
+
+
+def _visible_filter(user) -> Q | None:
+    """A filter on Enrolment for what ``user`` may see; None means everything."""
+    if is_programme_admin(user):
+        return None
+    nothing = Q(pk__in=[])
+    if user is None or not user.is_authenticated:
+        return nothing
+    profile = staff_profile_of(user)
+    if profile is None:
+        return Q(application__applicant__user=user)
+    centres = list(profile.centres.values_list("pk", "kind"))
+    centre_ids = [pk for pk, _ in centres]
+    at_my_centres = Q(application__appointments__slot__centre__in=centre_ids) | Q(
+        events__centre__in=centre_ids
+    )
+    if profile.role in (StaffProfile.Role.CBSA_OFFICER, StaffProfile.Role.CENTRE_ADMIN):
+        return at_my_centres
+    if profile.role == StaffProfile.Role.CBP_OFFICER:
+        joint = Q(application__path=Application.Path.JOINT) & at_my_centres
+        split = Q(
+            application__path=Application.Path.SPLIT_SITE,
+            shared_at__isnull=False,
+            cbsa_centre__counterpart__in=centre_ids,
+        )
+        visible = joint | split | Q(events__centre__in=centre_ids)
+        if any(kind == Centre.Kind.PRECLEARANCE for _, kind in centres):
+            # An airport enrolment may be completed at any preclearance area.
+            airport = Q(application__path=Application.Path.AIRPORT)
+            ready = Q(shared_at__isnull=False)
+            if settings.ENROLMENT_ON_ARRIVAL:
+                ready |= Q(cbsa_centre__isnull=False)
+            visible |= airport & ready
+        return visible
+    return nothing
+
+
+def enrolments_visible_to(user) -> QuerySet[Enrolment]:
+    enrolments = Enrolment.objects.select_related("application__applicant__user")
+    where = _visible_filter(user)
+    if where is None:
+        return enrolments
+    return enrolments.filter(pk__in=Enrolment.objects.filter(where).values("pk"))
+
+
+def enrolment_get_visible(*, user, pk: int) -> Enrolment | None:
+    return enrolments_visible_to(user).filter(pk=pk).first()
+
+
+def enrolment_timeline(*, enrolment: Enrolment) -> QuerySet[EnrolmentEvent]:
+    return enrolment.events.select_related("actor", "centre").order_by("created_at", "id")
+
+
+def appointments_for_centre_day(*, centre: Centre, day: date) -> QuerySet[Appointment]:
+    """A centre's appointments on one of its local days, with everything the day list
+    shows fetched in a fixed number of queries."""
+    start = datetime.combine(day, time.min, tzinfo=centre.tz)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=centre.tz)
+    return (
+        Appointment.objects.filter(
+            slot__centre=centre,
+            slot__starts_at__gte=start,
+            slot__starts_at__lt=end,
+            status__in=Appointment.HOLDS_BOOTH,
+        )
+        .select_related("slot", "application__applicant__user", "application__enrolment")
+        .order_by("slot__starts_at", "pk")
+    )
+
+
+def travellers_find(
+    *,
+    user,
+    number: str = "",
+    last_name: str = "",
+    date_of_birth: date | None = None,
+) -> QuerySet[Enrolment]:
+    """CBP look-up by membership or application number, or by name and date of birth,
+    among the enrolments the officer may see."""
+    enrolments = enrolments_visible_to(user)
+    number = number.strip()
+    if number:
+        return enrolments.filter(
+            Q(application__number__iexact=number)
+            | Q(application__applicant__memberships__number=number)
+        ).distinct()
+    if last_name and date_of_birth:
+        return enrolments.filter(
+            application__applicant__user__last_name__iexact=last_name.strip(),
+            application__applicant__date_of_birth=date_of_birth,
+        )
+    return enrolments.none()

@@ -1,0 +1,34 @@
+"""Every write in the interviews app: booking (``booking.py``) and the two-agency
+interview workflow (``workflow.py``)."""
+
+from interviews.errors import InterviewError
+from interviews.services.booking import (
+    appointment_book,
+    appointment_cancel,
+    appointment_reschedule,
+)
+from interviews.services.workflow import (
+    appointment_check_in,
+    appointment_record_no_show,
+    cbsa_share_with_cbp,
+    enrolment_expire,
+    interview_record_outcome,
+    review_decide,
+)
+
+# Kept while the demo-data command still imports the old name.
+BookingError = InterviewError
+
+__all__ = [
+    "BookingError",
+    "InterviewError",
+    "appointment_book",
+    "appointment_cancel",
+    "appointment_check_in",
+    "appointment_record_no_show",
+    "appointment_reschedule",
+    "cbsa_share_with_cbp",
+    "enrolment_expire",
+    "interview_record_outcome",
+    "review_decide",
+]

@@ -1,0 +1,434 @@
+"""The two-agency interview workflow: every transition of an enrolment.
+
+Each service:
+1. locks the application row — the lock booking takes too, so an outcome, a booking and
+   a second officer's outcome on the same enrolment are serialised;
+2. checks scope: the enrolment must be visible to the officer (else "not found"), the
+   move must be for the officer's agency and at one of their centres (else "forbidden");
+3. looks the move up in ``interviews.models.TRANSITIONS`` and refuses an illegal one;
+4. changes the rows and writes the history row in the same transaction (nothing is
+   half-applied).
+"""
+
+import secrets
+from datetime import date, datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from centres.models import Centre, StaffProfile
+from common.audit import audit_record
+from enrolment.models import Application, Membership
+from interviews.errors import InterviewError
+from interviews.models import (
+    PATH_BOOKING,
+    Agency,
+    Appointment,
+    CbpSite,
+    Enrolment,
+    EnrolmentEvent,
+    Step,
+    Transition,
+    transition_for,
+)
+from interviews.selectors import enrolments_visible_to, staff_profile_of
+
+OUTCOMES = ("pass", "refuse", "refer")
+# What the CBSA side shares with CBP: names of the fields, recorded in the history.
+SHARED_FIELDS = (
+    "application_number",
+    "name",
+    "date_of_birth",
+    "membership_number",
+    "cbsa_outcome",
+    "cbsa_centre",
+    "cbsa_interview_date",
+    "cbsa_notes",
+)
+
+
+def _enabled_switches() -> frozenset[str]:
+    return frozenset({"ENROLMENT_ON_ARRIVAL"} if settings.ENROLMENT_ON_ARRIVAL else set())
+
+
+def _lock_enrolment(application: Application) -> Enrolment:
+    locked = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("applicant__user")
+        .get(pk=application.pk)
+    )
+    enrolment, _created = Enrolment.objects.get_or_create(application=locked)
+    enrolment.application = locked
+    return enrolment
+
+
+def _not_found() -> InterviewError:
+    return InterviewError(_("No such enrolment."), code="not_found", kind="not_found")
+
+
+def _officer(user, enrolment: Enrolment) -> StaffProfile:
+    """The acting officer's profile, once the enrolment is known to be theirs to see."""
+    if not enrolments_visible_to(user).filter(pk=enrolment.pk).exists():
+        raise _not_found()
+    profile = staff_profile_of(user)
+    if profile is None or profile.agency is None:
+        raise InterviewError(
+            _("Only CBSA and CBP officers record interviews."), code="not_an_officer",
+            kind="forbidden",
+        )  # fmt: skip
+    return profile
+
+
+def _check_at_centre(profile: StaffProfile, centre: Centre | None) -> None:
+    if centre is None or not profile.centres.filter(pk=centre.pk).exists():
+        raise InterviewError(
+            _("You are not assigned to %(centre)s.") % {"centre": centre or "-"},
+            code="not_your_centre",
+            kind="forbidden",
+        )
+
+
+def _legal(enrolment: Enrolment, *, action: str, agency: str | None) -> Transition:
+    path = enrolment.application.path
+    transition = transition_for(
+        action=action,
+        state=enrolment.state,
+        path=path,
+        agency=agency,
+        resume=enrolment.resume_state,
+        enabled=_enabled_switches(),
+    )
+    if transition is not None:
+        return transition
+    state = enrolment.get_state_display()
+    if (
+        action.startswith("cbp_")
+        and path in PATH_BOOKING
+        and PATH_BOOKING[path].cbp_site != CbpSite.APPOINTMENT
+        and enrolment.state in (Enrolment.State.AWAITING_INTERVIEW, Enrolment.State.CBSA_PASSED)
+    ):
+        raise InterviewError(
+            _(
+                "The CBP part can only be recorded once the CBSA part is complete and "
+                "has been shared with CBP."
+            ),
+            code="not_shared",
+        )
+    raise InterviewError(
+        _("This cannot be done now: the enrolment is at “%(state)s”.") % {"state": state},
+        code="illegal_transition",
+    )
+
+
+def _apply(
+    enrolment: Enrolment,
+    transition: Transition,
+    *,
+    actor,
+    agency: str = "",
+    centre: Centre | None = None,
+    appointment: Appointment | None = None,
+    reason: str = "",
+    details: dict | None = None,
+    **fields,
+) -> EnrolmentEvent:
+    """Move the enrolment and write its history row; a conditional update refuses a
+    move from a state that changed under us (never expected under the lock)."""
+    old = enrolment.state
+    fields["state"] = transition.target
+    fields["updated_at"] = timezone.now()
+    if not Enrolment.objects.filter(pk=enrolment.pk, state=old).update(**fields):
+        raise InterviewError(
+            _("Someone else has just updated this enrolment; please reload it."),
+            code="state_changed",
+        )
+    for name, value in fields.items():
+        setattr(enrolment, name, value)
+    return EnrolmentEvent.objects.create(
+        enrolment=enrolment,
+        action=transition.action,
+        from_state=old,
+        to_state=transition.target,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        agency=agency,
+        centre=centre,
+        appointment=appointment,
+        reason=reason,
+        details=details or {},
+    )
+
+
+def _interview_appointment(enrolment: Enrolment) -> Appointment | None:
+    """The appointment the interview is held at: checked in, or already interviewed."""
+    path = enrolment.application.path
+    if path not in PATH_BOOKING:
+        return None
+    return (
+        Appointment.objects.select_related("slot__centre")
+        .filter(
+            application=enrolment.application,
+            step=PATH_BOOKING[path].step,
+            status__in=(Appointment.Status.CHECKED_IN, Appointment.Status.ATTENDED),
+        )
+        .order_by("-slot__starts_at")
+        .first()
+    )
+
+
+def _cbp_site(enrolment: Enrolment, centre: Centre | None) -> Centre:
+    """Where a CBP outcome off appointment may be recorded, for this enrolment's path."""
+    site = PATH_BOOKING[enrolment.application.path].cbp_site
+    if site == CbpSite.PRECLEARANCE:
+        if centre is None or centre.kind != Centre.Kind.PRECLEARANCE:
+            raise InterviewError(
+                _(
+                    "The CBP part of an airport enrolment can only be completed at a "
+                    "Canadian airport preclearance area."
+                ),
+                code="wrong_centre",
+            )
+        return centre
+    expected = enrolment.cbsa_centre.counterpart if enrolment.cbsa_centre else None
+    if expected is None or (centre is not None and centre != expected):
+        raise InterviewError(
+            _("The CBP part of a split-site enrolment is done at %(centre)s.")
+            % {"centre": expected or "-"},
+            code="wrong_centre",
+        )
+    return expected
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def _new_membership_number() -> str:
+    while True:
+        number = f"{secrets.randbelow(900_000_000) + 100_000_000}"
+        if not Membership.objects.filter(number=number).exists():
+            return number
+
+
+def _complete(enrolment: Enrolment, *, now: datetime) -> Membership:
+    """Issue the new membership, or renew the member's (which ends any extension).
+
+    A renewal's new five-year term starts at the old expiry date when the renewal
+    completes before it (renewing early loses nothing), or on the completion day when
+    it completes later (the term is never backdated).
+    """
+    application = enrolment.application
+    today = timezone.localdate(now)
+    years = settings.MEMBERSHIP_TERM_YEARS
+    if application.kind == Application.Kind.RENEWAL:
+        membership = Membership.objects.select_for_update().get(pk=application.membership_id)
+        membership.expires_on = _add_years(max(membership.expires_on, today), years)
+        membership.issued_on = today
+        membership.benefits_extended_until = None
+        membership.save(update_fields=["expires_on", "issued_on", "benefits_extended_until"])
+    else:
+        membership = Membership.objects.create(
+            applicant=application.applicant,
+            number=_new_membership_number(),
+            issued_on=today,
+            expires_on=_add_years(today, years),
+        )
+    Enrolment.objects.filter(pk=enrolment.pk).update(completed_at=now, membership=membership)
+    enrolment.completed_at, enrolment.membership = now, membership
+    return membership
+
+
+def _finish(enrolment: Enrolment, event: EnrolmentEvent, *, now: datetime) -> EnrolmentEvent:
+    if event.to_state == Enrolment.State.ENROLLED:
+        _complete(enrolment, now=now)
+    return event
+
+
+def appointment_check_in(*, appointment: Appointment, officer, now: datetime | None = None):
+    """Check an applicant in at their appointment, on its local day, at the officer's
+    centre (CBSA officers for CBSA appointments; either agency at a joint one)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        enrolment = _lock_enrolment(appointment.application)
+        profile = _officer(officer, enrolment)
+        appointment = Appointment.objects.select_related("slot__centre").get(pk=appointment.pk)
+        centre = appointment.slot.centre
+        if profile.agency == Agency.CBP and appointment.step != Step.JOINT:
+            raise InterviewError(
+                _("CBSA officers check applicants in for CBSA interviews."),
+                code="wrong_agency",
+                kind="forbidden",
+            )
+        _check_at_centre(profile, centre)
+        if appointment.status != Appointment.Status.BOOKED:
+            raise InterviewError(
+                _("This appointment cannot be checked in: it is %(status)s.")
+                % {"status": appointment.get_status_display().lower()},
+                code="appointment_not_booked",
+            )
+        if timezone.localdate(now, centre.tz) != appointment.slot.local_start().date():
+            raise InterviewError(
+                _("Applicants can only be checked in on the day of their appointment."),
+                code="not_appointment_day",
+            )
+        appointment.status = Appointment.Status.CHECKED_IN
+        appointment.save(update_fields=["status", "updated_at"])
+        audit_record(
+            actor=officer, action="appointment.checked_in", target=appointment,
+            centre=centre.pk, status=appointment.status,
+        )  # fmt: skip
+    return appointment
+
+
+def appointment_record_no_show(
+    *, appointment: Appointment, officer, now: datetime | None = None
+) -> EnrolmentEvent:
+    """Record that the applicant did not come; they may then book again."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        enrolment = _lock_enrolment(appointment.application)
+        profile = _officer(officer, enrolment)
+        appointment = Appointment.objects.select_related("slot__centre").get(pk=appointment.pk)
+        transition = _legal(enrolment, action="no_show", agency=profile.agency)
+        _check_at_centre(profile, appointment.slot.centre)
+        if appointment.status != Appointment.Status.BOOKED or now < appointment.slot.starts_at:
+            raise InterviewError(
+                _("Only a booked appointment whose time has come can be marked as missed."),
+                code="appointment_not_missed",
+            )
+        Appointment.objects.filter(pk=appointment.pk).update(
+            status=Appointment.Status.NO_SHOW, updated_at=now
+        )
+        return _apply(
+            enrolment, transition, actor=officer, agency=profile.agency,
+            centre=appointment.slot.centre, appointment=appointment,
+        )  # fmt: skip
+
+
+def interview_record_outcome(
+    *,
+    application: Application,
+    officer,
+    outcome: str,
+    centre: Centre | None = None,
+    notes: str = "",
+    now: datetime | None = None,
+) -> EnrolmentEvent:
+    """Record the acting officer's agency's outcome: ``pass``, ``refuse`` or ``refer``.
+
+    1. CBSA outcomes, and CBP outcomes of a joint interview, are recorded on the
+       checked-in appointment, at its centre.
+    2. A CBP outcome off appointment is recorded at ``centre``: any Canadian airport
+       preclearance area for the airport path, the split site's US counterpart for
+       the split-site path — and only after the share (unless Enrollment on Arrival).
+    3. Completing the enrolment issues or renews the membership, in the same
+       transaction.
+    """
+    if outcome not in OUTCOMES:
+        raise InterviewError(_("Unknown outcome."), code="invalid_outcome", kind="invalid")
+    now = now or timezone.now()
+    with transaction.atomic():
+        enrolment = _lock_enrolment(application)
+        profile = _officer(officer, enrolment)
+        agency = profile.agency
+        transition = _legal(enrolment, action=f"{agency}_{outcome}", agency=agency)
+        path = enrolment.application.path
+        appointment = None
+        if agency == Agency.CBSA or PATH_BOOKING[path].cbp_site == CbpSite.APPOINTMENT:
+            appointment = _interview_appointment(enrolment)
+            if appointment is None:
+                raise InterviewError(
+                    _("Check the applicant in at their appointment first."),
+                    code="not_checked_in",
+                )
+            site = appointment.slot.centre
+            if centre is not None and centre != site:
+                raise InterviewError(
+                    _("This interview is held at %(centre)s.") % {"centre": site},
+                    code="wrong_centre",
+                )
+        else:
+            site = _cbp_site(enrolment, centre)
+        _check_at_centre(profile, site)
+        fields = {}
+        if agency == Agency.CBSA:
+            fields["cbsa_centre"] = site
+        if outcome == "refer":
+            fields.update(review_agency=agency, resume_state=enrolment.state)
+        if appointment is not None and appointment.status == Appointment.Status.CHECKED_IN:
+            Appointment.objects.filter(pk=appointment.pk).update(
+                status=Appointment.Status.ATTENDED, updated_at=now
+            )
+        event = _apply(
+            enrolment, transition, actor=officer, agency=agency, centre=site,
+            appointment=appointment, reason=notes, details={"outcome": outcome}, **fields,
+        )  # fmt: skip
+        return _finish(enrolment, event, now=now)
+
+
+def cbsa_share_with_cbp(
+    *, application: Application, officer, now: datetime | None = None
+) -> EnrolmentEvent:
+    """The CBSA side shares the interview information with CBP: an explicit act,
+    recorded with who, when and which fields."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        enrolment = _lock_enrolment(application)
+        profile = _officer(officer, enrolment)
+        if profile.agency != Agency.CBSA:
+            raise InterviewError(
+                _("Only the CBSA side shares its interview information with CBP."),
+                code="wrong_agency",
+                kind="forbidden",
+            )
+        transition = _legal(enrolment, action="share_with_cbp", agency=profile.agency)
+        _check_at_centre(profile, enrolment.cbsa_centre)
+        return _apply(
+            enrolment, transition, actor=officer, agency=Agency.CBSA,
+            centre=enrolment.cbsa_centre, details={"shared": list(SHARED_FIELDS)},
+            shared_at=now, shared_by=officer,
+        )  # fmt: skip
+
+
+def review_decide(
+    *, application: Application, officer, clear: bool, notes: str = "",
+    now: datetime | None = None,
+) -> EnrolmentEvent:  # fmt: skip
+    """The referring agency's decision on a referral: cleared (its pass) or refused."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        enrolment = _lock_enrolment(application)
+        profile = _officer(officer, enrolment)
+        action = "review_clear" if clear else "review_refuse"
+        transition = _legal(enrolment, action=action, agency=profile.agency)
+        if enrolment.review_agency != profile.agency:
+            raise InterviewError(
+                _("Only the agency that referred the enrolment decides the review."),
+                code="wrong_agency",
+                kind="forbidden",
+            )
+        event = _apply(
+            enrolment, transition, actor=officer, agency=profile.agency, reason=notes,
+            details={"decision": "cleared" if clear else "refused"},
+            review_agency="", resume_state="",
+        )  # fmt: skip
+        return _finish(enrolment, event, now=now)
+
+
+def enrolment_rebook(*, enrolment: Enrolment, actor) -> EnrolmentEvent:
+    """After a missed interview the applicant books again (called by the booking
+    service, under its application lock)."""
+    transition = _legal(enrolment, action="rebook", agency=None)
+    return _apply(enrolment, transition, actor=actor)
+
+
+def enrolment_expire(*, application: Application, reason: str = "") -> EnrolmentEvent:
+    """Conditional approval ran out before the enrolment was complete (periodic job)."""
+    with transaction.atomic():
+        enrolment = _lock_enrolment(application)
+        transition = _legal(enrolment, action="expire", agency=None)
+        return _apply(enrolment, transition, actor=None, reason=reason)
