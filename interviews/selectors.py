@@ -124,3 +124,26 @@ def travellers_find(
             application__applicant__date_of_birth=date_of_birth,
         )
     return enrolments.none()
+
+
+def appointments_visible_to(user) -> QuerySet[Appointment]:
+    """Appointments at the staff member's centres, or the applicant's own."""
+    appointments = Appointment.objects.select_related("slot__centre", "application")
+    if is_programme_admin(user):
+        return appointments
+    if user is None or not user.is_authenticated:
+        return appointments.none()
+    profile = staff_profile_of(user)
+    if profile is None:
+        return appointments.filter(application__applicant__user=user)
+    return appointments.filter(slot__centre__in=profile.centres.all())
+
+
+def centres_of_staff(user) -> QuerySet[Centre]:
+    """The centres a staff member works at (every centre for a programme administrator)."""
+    if is_programme_admin(user):
+        return Centre.objects.filter(is_active=True)
+    profile = staff_profile_of(user)
+    if profile is None:
+        return Centre.objects.none()
+    return profile.centres.filter(is_active=True)

@@ -50,7 +50,7 @@ if not DEBUG:
         raise ImproperlyConfigured("DEBUG=False needs a real DATABASE_URL (PostgreSQL).")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "common.apps.AdminConfig",  # the Django admin, behind the second factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "common",
     "centres",
     "enrolment",
@@ -72,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -94,6 +97,11 @@ TEMPLATES = [
         },
     },
 ]
+
+# Sign-in: a password, then for staff a TOTP code (django-otp); see common/views.py.
+LOGIN_URL = "common:sign_in"
+LOGIN_REDIRECT_URL = "centres:list"  # a URL name, so the language prefix is kept
+OTP_TOTP_ISSUER = "NEXUS Portal"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

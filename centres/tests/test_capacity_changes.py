@@ -13,6 +13,7 @@ from centres.services import (
 )
 from centres.tests.factories import CentreFactory, OpeningRuleFactory
 from common.models import AuditEvent
+from common.tests.helpers import force_login_verified
 
 UTC = datetime.UTC
 NOW = datetime.datetime(2027, 1, 4, 12, tzinfo=UTC)  # Monday 07:00 in Toronto
@@ -159,7 +160,7 @@ def test_the_periodic_job_never_touches_a_booked_slot_the_rules_no_longer_cover(
 
 def test_the_admin_shows_a_refused_closure_as_a_form_error(client, centre, programme_admin):
     _book(centre, TUESDAY, 8)
-    client.force_login(programme_admin)
+    force_login_verified(client, programme_admin)
     response = client.post(
         reverse("admin:centres_closure_add"),
         {
@@ -175,7 +176,7 @@ def test_the_admin_shows_a_refused_closure_as_a_form_error(client, centre, progr
 
 
 def test_the_admin_saves_a_valid_closure_through_the_service(client, centre, programme_admin):
-    client.force_login(programme_admin)
+    force_login_verified(client, programme_admin)
     response = client.post(
         reverse("admin:centres_closure_add"),
         {
@@ -195,7 +196,7 @@ def test_the_admin_refuses_to_delete_extra_capacity_in_use(client, centre, progr
     extra = ExtraCapacity(centre=centre, first_day=TUESDAY, last_day=TUESDAY, extra_booths=1)
     capacity_change_save(obj=extra, actor=None)
     _book(centre, TUESDAY, 8, count=3)
-    client.force_login(programme_admin)
+    force_login_verified(client, programme_admin)
 
     response = client.post(
         reverse("admin:centres_extracapacity_delete", args=[extra.pk]), {"post": "yes"}, follow=True
@@ -206,7 +207,7 @@ def test_the_admin_refuses_to_delete_extra_capacity_in_use(client, centre, progr
 
 
 def test_the_slot_admin_lists_slots_in_the_centres_local_time(client, centre, programme_admin):
-    client.force_login(programme_admin)
+    force_login_verified(client, programme_admin)
     response = client.get(
         reverse("admin:centres_slot_changelist"), {"centre__id__exact": centre.pk}
     )

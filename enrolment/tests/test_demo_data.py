@@ -9,10 +9,12 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Count, Q
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from centres.models import Centre, OpeningRule, Slot
+from centres.models import Centre, OpeningRule, Slot, StaffProfile
 from centres.reference import REFERENCE_FILE
 from common.models import AuditEvent
+from enrolment.management.commands.load_demo_data import DEMO_TOTP_KEY
 from enrolment.models import Applicant, Application, Membership
 from interviews.models import Appointment
 
@@ -284,3 +286,64 @@ def test_it_runs_with_debug_off_when_forced(db, settings, frozen):
 
 def test_the_reference_data_lives_inside_the_project():
     assert REFERENCE_FILE.is_relative_to(django_settings.BASE_DIR)
+
+
+def test_staff_accounts_have_their_staff_profiles_and_centres(demo):
+    def profile(username):
+        return StaffProfile.objects.get(user__username=username)
+
+    def ids(p):
+        return set(p.centres.values_list("ttp_location_id", flat=True))
+
+    assert profile("admin").role == StaffProfile.Role.PROGRAMME_ADMIN
+    assert not profile("admin").centres.exists()
+
+    centre_admin = profile("centre.admin")
+    assert centre_admin.role == StaffProfile.Role.CENTRE_ADMIN
+    assert ids(centre_admin) == {5028, 5020}
+
+    cbsa = profile("cbsa.officer")
+    assert cbsa.role == StaffProfile.Role.CBSA_OFFICER
+    assert ids(cbsa) == {5028, 5520, 5020}
+
+    cbp = profile("cbp.officer")
+    assert cbp.role == StaffProfile.Role.CBP_OFFICER
+    centres = cbp.centres.all()
+    assert len(centres) == 8 + 2
+    assert sum(c.kind == Centre.Kind.PRECLEARANCE for c in centres) == 8
+    assert Centre.objects.get(ttp_location_id=5020) in centres
+    assert Centre.objects.get(ttp_location_id=5520).counterpart in centres
+    assert not StaffProfile.objects.filter(user__username__startswith="applicant").exists()
+
+
+def test_staff_accounts_have_a_confirmed_authenticator_with_the_demo_secret(demo):
+    devices = TOTPDevice.objects.filter(confirmed=True)
+
+    assert {d.user.username for d in devices} == {
+        "admin",
+        "centre.admin",
+        "cbsa.officer",
+        "cbp.officer",
+    }
+    assert {d.key for d in devices} == {DEMO_TOTP_KEY}
+    assert len(bytes.fromhex(DEMO_TOTP_KEY)) == 20
+
+
+def test_running_it_twice_keeps_one_profile_and_one_authenticator_each(demo):
+    device = TOTPDevice.objects.get(user__username="cbsa.officer")
+    device.confirmed = False
+    device.save()
+
+    load()
+
+    assert StaffProfile.objects.count() == 4
+    assert TOTPDevice.objects.count() == 4
+    assert TOTPDevice.objects.get(pk=device.pk).confirmed
+    assert StaffProfile.objects.get(user__username="cbp.officer").centres.count() == 10
+
+
+def test_it_tells_how_staff_sign_in_with_their_one_time_code(demo):
+    output = load()
+
+    assert "manage.py totp_code cbsa.officer" in output
+    assert "otpauth://totp/NEXUS%20Portal%3Acbsa.officer?secret=" in output

@@ -126,7 +126,10 @@ def appointment_book(
             application.path = path_for_centre(slot.centre)
             application.save(update_fields=["path"])
         appointment = Appointment.objects.create(application=application, slot=slot, step=step)
-        if enrolment is not None and enrolment.state == Enrolment.State.NO_SHOW:
+        if enrolment is None:
+            # The enrolment starts with the first booking: officers then find it at once.
+            Enrolment.objects.create(application=application)
+        elif enrolment.state == Enrolment.State.NO_SHOW:
             enrolment_rebook(enrolment=enrolment, actor=actor)
         audit_record(
             actor=actor,

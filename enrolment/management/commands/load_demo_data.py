@@ -1,10 +1,12 @@
 """Load the demonstration data: real centres, demo hours, and demo accounts.
 
 Idempotent: a second run finds everything in place and changes nothing. Every account
-it creates has the same published password, so it refuses to run with ``DEBUG=False``
-unless told ``--force``.
+it creates has the same published password, and every staff account an authenticator
+with the same published TOTP secret, so it refuses to run with ``DEBUG=False`` unless
+told ``--force``.
 """
 
+from base64 import b32encode
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -14,8 +16,9 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from centres.models import Centre, Slot
+from centres.models import Centre, Slot, StaffProfile
 from centres.reference import centres_import_reference, reference_load
 from centres.services import centre_slots_generate
 from enrolment.models import Applicant, Application, Membership
@@ -23,6 +26,11 @@ from interviews.models import Appointment
 from interviews.services import BookingError, appointment_book
 
 DEMO_PASSWORD = "nexus-demo-2026"  # noqa: S105 -- published on purpose: demo accounts only
+# The TOTP secret of every demo staff account's authenticator, published on purpose like
+# the password: 20 bytes, hex ("NEXUS-DEMO-ONLY-0000" in ASCII). Never use it for a real
+# account; real devices get a random key when an administrator adds them in the admin.
+DEMO_TOTP_KEY = "4e455855532d44454d4f2d4f4e4c592d30303030"
+DEMO_DEVICE_NAME = "Demo authenticator"
 
 CENTRE_ADMINISTRATORS = "Centre administrators"
 CBSA_OFFICERS = "CBSA officers"
@@ -50,6 +58,11 @@ GROUP_PERMISSIONS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
 }
 
 
+# Where demo staff work: TTP location ids, plus two kinds of centre without one.
+PRECLEARANCE_AREAS = "preclearance areas"  # the walk-in CBP area at each of the 8 airports
+ALEXANDRIA_BAY = "alexandria bay"  # the US side of the Lansdowne (5520) split site
+
+
 @dataclass(frozen=True)
 class StaffAccount:
     username: str
@@ -59,6 +72,8 @@ class StaffAccount:
     group: str = ""
     is_staff: bool = False
     is_superuser: bool = False
+    profile_role: str = StaffProfile.Role.PROGRAMME_ADMIN
+    centres: tuple[int | str, ...] = ()
 
 
 STAFF = [
@@ -66,10 +81,33 @@ STAFF = [
         "admin", "programme administrator", "Hélène", "Bergeron", is_staff=True, is_superuser=True
     ),
     StaffAccount(
-        "centre.admin", "centre administrator", "Gregory", "Mackenzie", CENTRE_ADMINISTRATORS, True
+        "centre.admin",
+        "centre administrator",
+        "Gregory",
+        "Mackenzie",
+        CENTRE_ADMINISTRATORS,
+        is_staff=True,
+        profile_role=StaffProfile.Role.CENTRE_ADMIN,
+        centres=(5028, 5020),  # Montréal airport, Blaine
     ),
-    StaffAccount("cbsa.officer", "CBSA officer", "Nathalie", "Côté", CBSA_OFFICERS),
-    StaffAccount("cbp.officer", "CBP officer", "Derek", "Lindqvist", CBP_OFFICERS),
+    StaffAccount(
+        "cbsa.officer",
+        "CBSA officer",
+        "Nathalie",
+        "Côté",
+        CBSA_OFFICERS,
+        profile_role=StaffProfile.Role.CBSA_OFFICER,
+        centres=(5028, 5520, 5020),  # Montréal airport, Lansdowne, Blaine
+    ),
+    StaffAccount(
+        "cbp.officer",
+        "CBP officer",
+        "Derek",
+        "Lindqvist",
+        CBP_OFFICERS,
+        profile_role=StaffProfile.Role.CBP_OFFICER,
+        centres=(PRECLEARANCE_AREAS, 5020, ALEXANDRIA_BAY),
+    ),
 ]
 
 
@@ -246,6 +284,39 @@ class Command(BaseCommand):
             )
             if account.group:
                 user.groups.add(groups[account.group])
+            profile, _ = StaffProfile.objects.get_or_create(
+                user=user, defaults={"role": account.profile_role}
+            )
+            if profile.role != account.profile_role:
+                profile.role = account.profile_role
+                profile.save(update_fields=["role"])
+            # add(), not set(): centres an administrator added since are left in place.
+            profile.centres.add(*self._centres(account.centres))
+            self._authenticator(user)
+
+    def _centres(self, where: tuple[int | str, ...]) -> list[Centre]:
+        centres = []
+        for place in where:
+            if place == PRECLEARANCE_AREAS:
+                centres += Centre.objects.filter(kind=Centre.Kind.PRECLEARANCE)
+            elif place == ALEXANDRIA_BAY:
+                centres.append(Centre.objects.get(ttp_location_id=5520).counterpart)
+            else:
+                centres.append(Centre.objects.get(ttp_location_id=place))
+        return centres
+
+    def _authenticator(self, user) -> TOTPDevice:
+        """A confirmed TOTP device with the published demo key, like the published password."""
+        device, created = TOTPDevice.objects.get_or_create(
+            user=user,
+            name=DEMO_DEVICE_NAME,
+            defaults={"key": DEMO_TOTP_KEY, "confirmed": True},
+        )
+        if not created and (device.key != DEMO_TOTP_KEY or not device.confirmed):
+            device.key = DEMO_TOTP_KEY
+            device.confirmed = True
+            device.save(update_fields=["key", "confirmed"])
+        return device
 
     def _load_applicants(self, now: datetime) -> None:
         today = timezone.localdate(now)
@@ -325,4 +396,23 @@ class Command(BaseCommand):
         self.stdout.write(line(*("-" * width for width in widths), ""))
         for row in rows:
             self.stdout.write(line(*row))
+        self._print_sign_in()
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+
+    def _print_sign_in(self) -> None:
+        example = "cbsa.officer"
+        device = TOTPDevice.objects.get(user__username=example, name=DEMO_DEVICE_NAME)
+        secret = b32encode(device.bin_key).decode()
+        self.stdout.write("")
+        self.stdout.write(
+            "Staff accounts (admin, centre.admin, cbsa.officer, cbp.officer) sign in at "
+            "/en/accounts/sign-in/ with the password, then a 6-digit one-time code."
+        )
+        self.stdout.write("Get the current code for an account with:")
+        self.stdout.write(f"  .venv/bin/python manage.py totp_code {example}")
+        self.stdout.write(
+            "or add the demo secret to an authenticator app (all staff accounts share it; "
+            "demonstration only: it is published):"
+        )
+        self.stdout.write(f"  secret (base32): {secret}")
+        self.stdout.write(f"  {device.config_url}")

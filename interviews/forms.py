@@ -1,0 +1,67 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from centres.models import Centre
+
+
+class DayForm(forms.Form):
+    centre = forms.ModelChoiceField(queryset=Centre.objects.none(), label=_("Centre"))
+    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, centres, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["centre"].queryset = centres
+
+
+class OutcomeForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=[
+            ("pass", _("Pass")),
+            ("refuse", _("Refuse")),
+            ("refer", _("Refer for further review")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    centre = forms.ModelChoiceField(
+        queryset=Centre.objects.none(),
+        label=_("Where the interview took place"),
+        required=False,
+        help_text=_("Needed for a walk-in CBP interview at a preclearance area."),
+    )
+    notes = forms.CharField(
+        label=_("Notes"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, centres, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["centre"].queryset = centres
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Review decision"),
+        choices=[("clear", _("Cleared")), ("refuse", _("Refused"))],
+        widget=forms.RadioSelect,
+    )
+    notes = forms.CharField(
+        label=_("Notes"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class FindTravellerForm(forms.Form):
+    number = forms.CharField(
+        label=_("Membership or application number"), required=False, max_length=12
+    )
+    last_name = forms.CharField(label=_("Last name"), required=False, max_length=150)
+    date_of_birth = forms.DateField(
+        label=_("Date of birth"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("number") and not (data.get("last_name") and data.get("date_of_birth")):
+            raise forms.ValidationError(
+                _("Enter a membership or application number, or a last name and date of birth.")
+            )
+        return data

@@ -1,0 +1,242 @@
+"""Officer consoles: the CBSA day list and interview, the CBP look-up, the timeline.
+
+Thin views: validate input, fetch through a scoped selector, call one service, render.
+A domain error re-shows the page with its message and the officer's input kept; an
+object outside the officer's scope is a 404.
+"""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from common.permissions import staff_verified_required
+from interviews.errors import InterviewError
+from interviews.forms import DayForm, FindTravellerForm, OutcomeForm, ReviewForm
+from interviews.models import PATH_BOOKING, Agency, CbpSite, Enrolment
+from interviews.selectors import (
+    appointments_for_centre_day,
+    appointments_visible_to,
+    centres_of_staff,
+    enrolment_get_visible,
+    enrolment_timeline,
+    staff_profile_of,
+    travellers_find,
+)
+from interviews.services import (
+    appointment_check_in,
+    appointment_record_no_show,
+    cbsa_share_with_cbp,
+    interview_record_outcome,
+    review_decide,
+)
+from interviews.services.workflow import SHARED_FIELDS
+
+
+def _enrolment_or_404(request, pk: int) -> Enrolment:
+    enrolment = enrolment_get_visible(user=request.user, pk=pk)
+    if enrolment is None:
+        raise Http404
+    return enrolment
+
+
+def _refused(request, error: InterviewError) -> None:
+    if error.kind == "not_found":
+        raise Http404
+    messages.error(request, error.message)
+
+
+@staff_verified_required
+def day_list(request):
+    centres = centres_of_staff(request.user).filter(takes_appointments=True)
+    form = DayForm(request.GET or None, centres=centres)
+    centre = day = None
+    if form.is_bound and form.is_valid():
+        centre, day = form.cleaned_data["centre"], form.cleaned_data["day"]
+    else:
+        centre = centres.first()
+        day = timezone.localdate(timezone=centre.tz) if centre else timezone.localdate()
+        if not form.is_bound:
+            form = DayForm(initial={"centre": centre, "day": day}, centres=centres)
+    appointments = appointments_for_centre_day(centre=centre, day=day) if centre else []
+    return render(
+        request,
+        "interviews/day_list.html",
+        {"form": form, "centre": centre, "day": day, "appointments": appointments},
+    )
+
+
+@require_POST
+@staff_verified_required
+def appointment_check_in_view(request, pk: int):
+    appointment = appointments_visible_to(request.user).filter(pk=pk).first()
+    if appointment is None:
+        raise Http404
+    try:
+        appointment_check_in(appointment=appointment, officer=request.user)
+        messages.success(request, _("Checked in."))
+    except InterviewError as error:
+        _refused(request, error)
+    return redirect(_day_url(appointment))
+
+
+@require_POST
+@staff_verified_required
+def appointment_no_show_view(request, pk: int):
+    appointment = appointments_visible_to(request.user).filter(pk=pk).first()
+    if appointment is None:
+        raise Http404
+    try:
+        appointment_record_no_show(appointment=appointment, officer=request.user)
+        messages.success(request, _("Recorded as missed. The applicant may book again."))
+    except InterviewError as error:
+        _refused(request, error)
+    return redirect(_day_url(appointment))
+
+
+def _day_url(appointment) -> str:
+    day = appointment.slot.local_start().date().isoformat()
+    return f"{reverse('interviews:day_list')}?centre={appointment.slot.centre_id}&day={day}"
+
+
+def _shared_view(enrolment: Enrolment) -> dict | None:
+    """What the CBSA side shared with CBP, as CBP sees it."""
+    if enrolment.shared_at is None:
+        return None
+    cbsa = (
+        enrolment.events.filter(agency=Agency.CBSA, action__in=["cbsa_pass", "review_clear"])
+        .select_related("centre", "appointment__slot")
+        .last()
+    )
+    applicant = enrolment.application.applicant
+    membership = applicant.memberships.first()
+    return {
+        "fields": SHARED_FIELDS,
+        "at": enrolment.shared_at,
+        "by": enrolment.shared_by,
+        "application_number": enrolment.application.number,
+        "name": applicant.user.get_full_name(),
+        "date_of_birth": applicant.date_of_birth,
+        "membership_number": membership.number if membership else "",
+        "cbsa_centre": enrolment.cbsa_centre,
+        "cbsa_interview": cbsa.created_at if cbsa else None,
+        "cbsa_notes": cbsa.reason if cbsa else "",
+    }
+
+
+def _render_enrolment(request, enrolment, *, outcome_form=None, review_form=None, status=200):
+    profile = staff_profile_of(request.user)
+    agency = profile.agency if profile else None
+    centres = centres_of_staff(request.user)
+    path = enrolment.application.path
+    off_appointment = (
+        agency == Agency.CBP and path in PATH_BOOKING
+        and PATH_BOOKING[path].cbp_site != CbpSite.APPOINTMENT
+    )  # fmt: skip
+    context = {
+        "enrolment": enrolment,
+        "application": enrolment.application,
+        "agency": agency,
+        "appointments": enrolment.application.appointments.select_related("slot__centre"),
+        "shared": _shared_view(enrolment),
+        "outcome_form": outcome_form or OutcomeForm(centres=centres),
+        "review_form": review_form or ReviewForm(),
+        "ask_centre": off_appointment,
+        "can_review": enrolment.state == Enrolment.State.UNDER_REVIEW
+        and enrolment.review_agency == agency,
+        "can_share": agency == Agency.CBSA
+        and enrolment.state == Enrolment.State.CBSA_PASSED
+        and path in PATH_BOOKING
+        and PATH_BOOKING[path].cbp_site != CbpSite.APPOINTMENT,
+        "memberships": enrolment.application.applicant.memberships.all(),
+    }
+    return render(request, "interviews/enrolment_detail.html", context, status=status)
+
+
+@staff_verified_required
+def enrolment_detail(request, pk: int):
+    return _render_enrolment(request, _enrolment_or_404(request, pk))
+
+
+@require_POST
+@staff_verified_required
+def enrolment_outcome(request, pk: int):
+    enrolment = _enrolment_or_404(request, pk)
+    form = OutcomeForm(request.POST, centres=centres_of_staff(request.user))
+    if not form.is_valid():
+        return _render_enrolment(request, enrolment, outcome_form=form, status=400)
+    try:
+        interview_record_outcome(
+            application=enrolment.application,
+            officer=request.user,
+            outcome=form.cleaned_data["outcome"],
+            centre=form.cleaned_data["centre"],
+            notes=form.cleaned_data["notes"],
+        )
+    except InterviewError as error:
+        _refused(request, error)
+        enrolment.refresh_from_db()
+        return _render_enrolment(request, enrolment, outcome_form=form, status=409)
+    messages.success(request, _("Outcome recorded."))
+    return redirect("interviews:enrolment", pk=enrolment.pk)
+
+
+@require_POST
+@staff_verified_required
+def enrolment_share(request, pk: int):
+    enrolment = _enrolment_or_404(request, pk)
+    try:
+        cbsa_share_with_cbp(application=enrolment.application, officer=request.user)
+        messages.success(request, _("The CBSA interview information is now shared with CBP."))
+    except InterviewError as error:
+        _refused(request, error)
+    return redirect("interviews:enrolment", pk=enrolment.pk)
+
+
+@require_POST
+@staff_verified_required
+def enrolment_review(request, pk: int):
+    enrolment = _enrolment_or_404(request, pk)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        return _render_enrolment(request, enrolment, review_form=form, status=400)
+    try:
+        review_decide(
+            application=enrolment.application,
+            officer=request.user,
+            clear=form.cleaned_data["decision"] == "clear",
+            notes=form.cleaned_data["notes"],
+        )
+    except InterviewError as error:
+        _refused(request, error)
+        enrolment.refresh_from_db()
+        return _render_enrolment(request, enrolment, review_form=form, status=409)
+    messages.success(request, _("Review decision recorded."))
+    return redirect("interviews:enrolment", pk=enrolment.pk)
+
+
+@staff_verified_required
+def enrolment_timeline_view(request, pk: int):
+    enrolment = _enrolment_or_404(request, pk)
+    return render(
+        request,
+        "interviews/timeline.html",
+        {"enrolment": enrolment, "events": enrolment_timeline(enrolment=enrolment)},
+    )
+
+
+@staff_verified_required
+def find_traveller(request):
+    form = FindTravellerForm(request.GET or None)
+    results = None
+    if form.is_bound and form.is_valid():
+        results = travellers_find(
+            user=request.user,
+            number=form.cleaned_data["number"],
+            last_name=form.cleaned_data["last_name"],
+            date_of_birth=form.cleaned_data["date_of_birth"],
+        ).select_related("application__applicant__user", "cbsa_centre")
+    return render(request, "interviews/find.html", {"form": form, "results": results})
