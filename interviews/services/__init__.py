@@ -16,11 +16,7 @@ from interviews.services.workflow import (
     review_decide,
 )
 
-# Kept while the demo-data command still imports the old name.
-BookingError = InterviewError
-
 __all__ = [
-    "BookingError",
     "InterviewError",
     "appointment_book",
     "appointment_cancel",

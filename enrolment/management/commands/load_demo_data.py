@@ -23,7 +23,7 @@ from centres.reference import centres_import_reference, reference_load
 from centres.services import centre_slots_generate
 from enrolment.models import Applicant, Application, Membership
 from interviews.models import Appointment
-from interviews.services import BookingError, appointment_book
+from interviews.services import InterviewError, appointment_book
 
 DEMO_PASSWORD = "nexus-demo-2026"  # noqa: S105 -- published on purpose: demo accounts only
 # The TOTP secret of every demo staff account's authenticator, published on purpose like
@@ -377,7 +377,7 @@ class Command(BaseCommand):
             return
         try:
             appointment_book(application=application, slot=slot, actor=user, now=now)
-        except BookingError as exc:
+        except InterviewError as exc:
             self.stderr.write(f"Could not book {slot} for {demo.username}: {exc}")
 
     def _print_accounts(self) -> None:
