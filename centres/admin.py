@@ -5,7 +5,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from centres.models import Centre, Closure, ExtraCapacity, OpeningRule, Slot
+from centres.models import Centre, Closure, ExtraCapacity, OpeningRule, Slot, StaffProfile
+from centres.selectors import centres_of_staff, is_programme_admin
 from centres.services import (
     CapacityError,
     capacity_change_check,
@@ -15,12 +16,30 @@ from centres.services import (
 )
 
 
+class CentreScopedAdmin(admin.ModelAdmin):
+    """A centre administrator sees and edits only their own centres' rows."""
+
+    centre_lookup = "centre"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if is_programme_admin(request.user):
+            return queryset
+        return queryset.filter(**{f"{self.centre_lookup}__in": centres_of_staff(request.user)})
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "centre" and not is_programme_admin(request.user):
+            kwargs["queryset"] = centres_of_staff(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 @admin.register(Centre)
-class CentreAdmin(admin.ModelAdmin):
+class CentreAdmin(CentreScopedAdmin):
     list_display = ["name", "kind", "city", "region", "country", "time_zone", "takes_appointments"]
     list_filter = ["kind", "country", "takes_appointments", "is_active"]
     search_fields = ["name", "short_name", "city", "ttp_location_id"]
     actions = ["generate_slots"]
+    centre_lookup = "pk"
 
     @admin.action(description=_("Generate slots up to the horizon"))
     def generate_slots(self, request, queryset):
@@ -47,7 +66,7 @@ class CapacityChangeForm(forms.ModelForm):
             self.add_error(None, exc.message)
 
 
-class CapacityChangeAdmin(admin.ModelAdmin):
+class CapacityChangeAdmin(CentreScopedAdmin):
     """Every save and delete goes through the capacity services (slots regenerated)."""
 
     form = CapacityChangeForm
@@ -99,7 +118,7 @@ class ExtraCapacityAdmin(CapacityChangeAdmin):
 
 
 @admin.register(Slot)
-class SlotAdmin(admin.ModelAdmin):
+class SlotAdmin(CentreScopedAdmin):
     """Slots are generated from the rules; here they can only be looked at."""
 
     list_display = ["centre", "local_start", "starts_at", "capacity", "booked"]
@@ -119,3 +138,29 @@ class SlotAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(StaffProfile)
+class StaffProfileAdmin(admin.ModelAdmin):
+    """Roles and centre assignments: for programme administrators only."""
+
+    list_display = ["user", "role"]
+    list_filter = ["role", "centres"]
+    search_fields = ["user__username", "user__last_name"]
+    filter_horizontal = ["centres"]
+    raw_id_fields = ["user"]
+
+    def has_module_permission(self, request):
+        return is_programme_admin(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return is_programme_admin(request.user)
+
+    def has_add_permission(self, request):
+        return is_programme_admin(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return is_programme_admin(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return is_programme_admin(request.user)

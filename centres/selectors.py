@@ -3,7 +3,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from centres.models import Centre, Slot
+from centres.models import Centre, Slot, StaffProfile
 
 
 def slots_soonest_open(
@@ -57,3 +57,29 @@ def slots_open_on_day(
         .filter(centre=centre, starts_at__gte=max(start, after), starts_at__lt=end)
         .order_by("starts_at")
     )
+
+
+def staff_profile_of(user) -> StaffProfile | None:
+    if user is None or not user.is_authenticated:
+        return None
+    try:
+        return user.staff_profile
+    except StaffProfile.DoesNotExist:
+        return None
+
+
+def is_programme_admin(user) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    profile = staff_profile_of(user)
+    return user.is_superuser or bool(profile and profile.role == StaffProfile.Role.PROGRAMME_ADMIN)
+
+
+def centres_of_staff(user) -> QuerySet[Centre]:
+    """The centres a staff member works at (every centre for a programme administrator)."""
+    if is_programme_admin(user):
+        return Centre.objects.filter(is_active=True)
+    profile = staff_profile_of(user)
+    if profile is None:
+        return Centre.objects.none()
+    return profile.centres.filter(is_active=True)

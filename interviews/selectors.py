@@ -11,26 +11,9 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from centres.models import Centre, StaffProfile
+from centres.selectors import is_programme_admin, staff_profile_of
 from enrolment.models import Application
 from interviews.models import Appointment, Enrolment, EnrolmentEvent
-
-
-def staff_profile_of(user) -> StaffProfile | None:
-    if user is None or not user.is_authenticated:
-        return None
-    try:
-        return user.staff_profile
-    except StaffProfile.DoesNotExist:
-        return None
-
-
-def is_programme_admin(user) -> bool:
-    profile = staff_profile_of(user)
-    return bool(
-        user is not None
-        and user.is_authenticated
-        and (user.is_superuser or (profile and profile.role == StaffProfile.Role.PROGRAMME_ADMIN))
-    )
 
 
 def _visible_filter(user) -> Q | None:
@@ -137,13 +120,3 @@ def appointments_visible_to(user) -> QuerySet[Appointment]:
     if profile is None:
         return appointments.filter(application__applicant__user=user)
     return appointments.filter(slot__centre__in=profile.centres.all())
-
-
-def centres_of_staff(user) -> QuerySet[Centre]:
-    """The centres a staff member works at (every centre for a programme administrator)."""
-    if is_programme_admin(user):
-        return Centre.objects.filter(is_active=True)
-    profile = staff_profile_of(user)
-    if profile is None:
-        return Centre.objects.none()
-    return profile.centres.filter(is_active=True)

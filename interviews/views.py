@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from centres.selectors import centres_of_staff, staff_profile_of
 from common.permissions import staff_verified_required
 from interviews.errors import InterviewError
 from interviews.forms import DayForm, FindTravellerForm, OutcomeForm, ReviewForm
@@ -20,10 +21,8 @@ from interviews.models import PATH_BOOKING, Agency, CbpSite, Enrolment
 from interviews.selectors import (
     appointments_for_centre_day,
     appointments_visible_to,
-    centres_of_staff,
     enrolment_get_visible,
     enrolment_timeline,
-    staff_profile_of,
     travellers_find,
 )
 from interviews.services import (

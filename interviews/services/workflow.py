@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from centres.models import Centre, StaffProfile
+from centres.selectors import staff_profile_of
 from common.audit import audit_record
 from enrolment.models import Application, Membership
 from interviews.errors import InterviewError
@@ -33,7 +34,7 @@ from interviews.models import (
     Transition,
     transition_for,
 )
-from interviews.selectors import enrolments_visible_to, staff_profile_of
+from interviews.selectors import enrolments_visible_to
 
 OUTCOMES = ("pass", "refuse", "refer")
 # What the CBSA side shares with CBP: names of the fields, recorded in the history.

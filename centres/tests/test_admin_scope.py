@@ -1,0 +1,76 @@
+import datetime
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+
+from centres.models import Closure, StaffProfile
+from centres.tests.factories import CentreFactory, ClosureFactory
+from common.tests.helpers import force_login_verified
+from enrolment.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def own_centre():
+    return CentreFactory(name="Own centre")
+
+
+@pytest.fixture
+def other_centre():
+    return CentreFactory(name="Other centre")
+
+
+@pytest.fixture
+def centre_admin(own_centre):
+    user = UserFactory(is_staff=True)
+    user.user_permissions.set(
+        Permission.objects.filter(
+            content_type__app_label="centres",
+            codename__in=[
+                "view_centre", "view_slot", "add_closure", "change_closure", "view_closure",
+                "delete_closure", "view_staffprofile", "change_staffprofile",
+            ],
+        )
+    )  # fmt: skip
+    profile = StaffProfile.objects.create(user=user, role=StaffProfile.Role.CENTRE_ADMIN)
+    profile.centres.set([own_centre])
+    return user
+
+
+def test_a_centre_administrator_sees_only_their_centres_closures(
+    client, centre_admin, own_centre, other_centre
+):
+    mine = ClosureFactory(centre=own_centre, first_day=datetime.date(2030, 1, 1),
+                          last_day=datetime.date(2030, 1, 1))  # fmt: skip
+    theirs = ClosureFactory(centre=other_centre, first_day=datetime.date(2030, 1, 2),
+                            last_day=datetime.date(2030, 1, 2))  # fmt: skip
+    force_login_verified(client, centre_admin)
+
+    listing = client.get(reverse("admin:centres_closure_changelist")).content.decode()
+    assert reverse("admin:centres_closure_change", args=[mine.pk]) in listing
+    assert reverse("admin:centres_closure_change", args=[theirs.pk]) not in listing
+    other = client.get(reverse("admin:centres_closure_change", args=[theirs.pk]))
+    assert other.status_code == 302  # the admin's "does not exist" redirect
+
+
+def test_a_centre_administrator_cannot_close_another_centre(client, centre_admin, other_centre):
+    force_login_verified(client, centre_admin)
+    response = client.post(
+        reverse("admin:centres_closure_add"),
+        {"centre": other_centre.pk, "first_day": "2030-01-01", "last_day": "2030-01-01",
+         "reason": "weather"},
+    )  # fmt: skip
+    assert response.status_code == 200  # the form re-shows with an error
+    assert not Closure.objects.exists()
+
+
+def test_a_centre_administrator_cannot_assign_roles(client, centre_admin):
+    force_login_verified(client, centre_admin)
+    assert client.get(reverse("admin:centres_staffprofile_changelist")).status_code == 403
+
+
+def test_a_programme_administrator_assigns_roles(client, programme_admin):
+    force_login_verified(client, programme_admin)
+    assert client.get(reverse("admin:centres_staffprofile_changelist")).status_code == 200
