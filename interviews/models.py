@@ -287,7 +287,8 @@ def transition_for(
     for t in TRANSITIONS:
         if (
             (t.action, t.source, t.agency) == (action, state, agency)
-            and path in t.paths
+            # A pathless enrolment (never booked) may still be moved by the system.
+            and (path in t.paths or (not path and agency is None))
             and (not t.resume or t.resume == resume)
             and (not t.setting or t.setting in enabled)
         ):

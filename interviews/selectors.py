@@ -46,7 +46,13 @@ def _visible_filter(user) -> Q | None:
             airport = Q(application__path=Application.Path.AIRPORT)
             ready = Q(shared_at__isnull=False)
             if settings.ENROLMENT_ON_ARRIVAL:
-                ready |= Q(cbsa_centre__isnull=False)
+                # The CBSA part passed (not refused or referred): now, or before a CBP
+                # referral made under Enrollment on Arrival.
+                ready |= (
+                    Q(state=Enrolment.State.CBSA_PASSED)
+                    | Q(resume_state=Enrolment.State.CBSA_PASSED)
+                    | Q(events__to_state=Enrolment.State.CBSA_PASSED)
+                )
             visible |= airport & ready
         return visible
     return nothing

@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +18,7 @@ from common.audit import audit_record
 from enrolment.models import Application
 from interviews.errors import InterviewError
 from interviews.models import BOOKABLE_STATES, PATH_BOOKING, Appointment, Enrolment, path_for_centre
+from interviews.services.booths import booth_release, booth_take
 from interviews.services.workflow import enrolment_rebook
 
 
@@ -74,22 +74,6 @@ def _check_slot_fits(*, application: Application, slot: Slot, now: datetime) -> 
     return PATH_BOOKING[path].step
 
 
-def _take_booth(slot: Slot) -> None:
-    """Take one booth of ``slot`` (read in this transaction) or refuse, saying why."""
-    taken = Slot.objects.filter(pk=slot.pk, booked__lt=F("capacity")).update(booked=F("booked") + 1)
-    if taken:
-        return
-    if not slot.capacity:
-        raise InterviewError(_("This time is closed; please choose another."), code="slot_closed")
-    raise InterviewError(
-        _("This time has just been taken; please choose another."), code="slot_full"
-    )
-
-
-def _release_booth(slot_id: int) -> None:
-    Slot.objects.filter(pk=slot_id).update(booked=F("booked") - 1)
-
-
 def appointment_book(
     *, application: Application, slot: Slot, actor, now: datetime | None = None
 ) -> Appointment:
@@ -121,7 +105,7 @@ def appointment_book(
                 _("You already have an appointment for this interview. Reschedule it instead."),
                 code="already_booked",
             )
-        _take_booth(slot)
+        booth_take(slot)
         if not application.path:
             application.path = path_for_centre(slot.centre)
             application.save(update_fields=["path"])
@@ -190,11 +174,11 @@ def appointment_reschedule(
                 _("An appointment can only move to a time for the same interview."),
                 code="wrong_path",
             )
-        _take_booth(slot)
+        booth_take(slot)
         Appointment.objects.filter(pk=old.pk).update(
             status=Appointment.Status.RESCHEDULED, updated_at=now
         )
-        _release_booth(old.slot_id)
+        booth_release(old.slot_id)
         new = Appointment.objects.create(
             application=application, slot=slot, step=step, rescheduled_from=old
         )
@@ -231,7 +215,7 @@ def appointment_cancel(
         )
         appointment.status = Appointment.Status.CANCELLED
         appointment.save(update_fields=["status", "updated_at"])
-        _release_booth(appointment.slot_id)
+        booth_release(appointment.slot_id)
         audit_record(
             actor=actor,
             action="appointment.cancelled",

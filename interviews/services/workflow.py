@@ -35,6 +35,7 @@ from interviews.models import (
     transition_for,
 )
 from interviews.selectors import enrolments_visible_to
+from interviews.services.booths import booth_release
 
 OUTCOMES = ("pass", "refuse", "refer")
 # What the CBSA side shares with CBP: names of the fields, recorded in the history.
@@ -405,15 +406,19 @@ def review_decide(
         enrolment = _lock_enrolment(application)
         profile = _officer(officer, enrolment)
         action = "review_clear" if clear else "review_refuse"
-        transition = _legal(enrolment, action=action, agency=profile.agency)
-        if enrolment.review_agency != profile.agency:
+        under_review = enrolment.state == Enrolment.State.UNDER_REVIEW
+        if under_review and enrolment.review_agency != profile.agency:
             raise InterviewError(
                 _("Only the agency that referred the enrolment decides the review."),
                 code="wrong_agency",
                 kind="forbidden",
             )
+        transition = _legal(enrolment, action=action, agency=profile.agency)
+        # The decision belongs where the referral was made.
+        referral = enrolment.events.filter(to_state=Enrolment.State.UNDER_REVIEW).last()
         event = _apply(
             enrolment, transition, actor=officer, agency=profile.agency, reason=notes,
+            centre=referral.centre if referral else None,
             details={"decision": "cleared" if clear else "refused"},
             review_agency="", resume_state="",
         )  # fmt: skip
@@ -428,8 +433,27 @@ def enrolment_rebook(*, enrolment: Enrolment, actor) -> EnrolmentEvent:
 
 
 def enrolment_expire(*, application: Application, reason: str = "") -> EnrolmentEvent:
-    """Conditional approval ran out before the enrolment was complete (periodic job)."""
+    """Conditional approval ran out before the enrolment was complete (periodic job).
+
+    Its active appointments are cancelled and their booths freed in the same
+    transaction, so an expired enrolment holds no capacity and cannot be checked in.
+    """
     with transaction.atomic():
         enrolment = _lock_enrolment(application)
         transition = _legal(enrolment, action="expire", agency=None)
+        active = list(
+            Appointment.objects.filter(
+                application=enrolment.application, status__in=Appointment.ACTIVE
+            ).order_by("slot_id")
+        )
+        for appointment in active:
+            Appointment.objects.filter(pk=appointment.pk).update(
+                status=Appointment.Status.CANCELLED, updated_at=timezone.now()
+            )
+            booth_release(appointment.slot_id)
+            audit_record(
+                actor=None, action="appointment.cancelled", target=appointment,
+                application=enrolment.application_id, slot=appointment.slot_id,
+                status=Appointment.Status.CANCELLED, reason="enrolment_expired",
+            )  # fmt: skip
         return _apply(enrolment, transition, actor=None, reason=reason)
