@@ -68,32 +68,31 @@ def day_list(request):
     )
 
 
-@require_POST
-@staff_verified_required
-def appointment_check_in_view(request, pk: int):
+def _appointment_action(request, pk: int, service, done: str):
     appointment = appointments_visible_to(request.user).filter(pk=pk).first()
     if appointment is None:
         raise Http404
     try:
-        appointment_check_in(appointment=appointment, officer=request.user)
-        messages.success(request, _("Checked in."))
+        service(appointment=appointment, officer=request.user)
+        messages.success(request, done)
     except InterviewError as error:
         _refused(request, error)
     return redirect(_day_url(appointment))
+
+
+@require_POST
+@staff_verified_required
+def appointment_check_in_view(request, pk: int):
+    return _appointment_action(request, pk, appointment_check_in, _("Checked in."))
 
 
 @require_POST
 @staff_verified_required
 def appointment_no_show_view(request, pk: int):
-    appointment = appointments_visible_to(request.user).filter(pk=pk).first()
-    if appointment is None:
-        raise Http404
-    try:
-        appointment_record_no_show(appointment=appointment, officer=request.user)
-        messages.success(request, _("Recorded as missed. The applicant may book again."))
-    except InterviewError as error:
-        _refused(request, error)
-    return redirect(_day_url(appointment))
+    return _appointment_action(
+        request, pk, appointment_record_no_show,
+        _("Recorded as missed. The applicant may book again."),
+    )  # fmt: skip
 
 
 def _day_url(appointment) -> str:

@@ -6,11 +6,12 @@ import threading
 from collections import Counter
 
 import pytest
-from django.db import close_old_connections, connection
+from django.db import close_old_connections
 from django.db.models import Count, Q
 
 from centres.models import Slot
 from centres.tests.factories import CentreFactory, SlotFactory
+from common.tests.threads import run_at_once
 from enrolment.tests.factories import ApplicationFactory
 from interviews.models import Appointment
 from interviews.services import (
@@ -23,36 +24,15 @@ from interviews.services import (
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def _run_in_threads(workers, target):
-    """Start every worker at once (a barrier) and collect what each returns or raises."""
-    barrier = threading.Barrier(len(workers))
-    results = [None] * len(workers)
-
-    def run(index, arg):
-        try:
-            barrier.wait(timeout=30)
-            results[index] = target(arg)
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, w)) for i, w in enumerate(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(t.is_alive() for t in threads)
-    return results
-
-
 def test_32_applicants_racing_for_a_one_booth_slot_exactly_one_wins():
     slot = SlotFactory(capacity=1)
     applications = [ApplicationFactory() for _ in range(32)]
 
-    results = _run_in_threads(
-        applications,
-        lambda app: appointment_book(application=app, slot=slot, actor=app.applicant.user),
+    results = run_at_once(
+        *(
+            lambda app=app: appointment_book(application=app, slot=slot, actor=app.applicant.user)
+            for app in applications
+        )
     )
 
     winners = [r for r in results if isinstance(r, Appointment)]
@@ -98,7 +78,7 @@ def test_random_book_reschedule_cancel_from_many_threads_keeps_every_count_exact
             with lock:
                 outcomes[kind] += 1
 
-    results = _run_in_threads(applications, churn)
+    results = run_at_once(*(lambda app=app: churn(app) for app in applications))
 
     assert [r for r in results if isinstance(r, Exception)] == []
     assert outcomes["booked"] and outcomes["rescheduled"] and outcomes["cancelled"]

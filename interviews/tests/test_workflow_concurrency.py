@@ -3,13 +3,12 @@ serialised by the application row lock, so exactly one move of each kind happens
 other is refused with a clear error, never half-applied or recorded twice."""
 
 import datetime
-import threading
 
 import pytest
-from django.db import connection
 
 from centres.models import Slot
 from centres.tests.factories import CentreFactory, SlotFactory
+from common.tests.threads import run_at_once
 from enrolment.models import Membership
 from enrolment.tests.factories import ApplicationFactory
 from interviews.models import Agency, Appointment, Enrolment, EnrolmentEvent
@@ -35,30 +34,6 @@ CBSA, CBP = Agency.CBSA, Agency.CBP
 @pytest.fixture(autouse=True)
 def _frozen_clock(time_machine):
     time_machine.move_to(NOW, tick=False)
-
-
-def _run_at_once(*calls):
-    """Start every call at the same moment (a barrier), each in its own thread with its own
-    connection, and collect what each returns or raises."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=30)
-            results[index] = call()
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(t.is_alive() for t in threads)
-    return results
 
 
 def _split(results):
@@ -92,7 +67,7 @@ def test_two_cbsa_officers_recording_pass_and_refuse_at_once_only_one_outcome_st
     first, second = officer(CBSA, airport), officer(CBSA, airport)
     application, appointment = _checked_in(airport, first)
 
-    results = _run_at_once(
+    results = run_at_once(
         lambda: interview_record_outcome(application=application, officer=first, outcome="pass"),
         lambda: interview_record_outcome(application=application, officer=second, outcome="refuse"),
     )
@@ -111,7 +86,7 @@ def test_eight_cbsa_officers_recording_outcomes_at_once_make_one_move(airport):
     application, _appointment = _checked_in(airport, officers[0])
     outcomes = ["pass", "refuse", "refer", "pass", "refuse", "refer", "pass", "pass"]
 
-    results = _run_at_once(
+    results = run_at_once(
         *(
             lambda o=o, outcome=outcome: interview_record_outcome(
                 application=application, officer=o, outcome=outcome
@@ -131,7 +106,7 @@ def test_two_cbsa_officers_sharing_at_once_share_once(airport):
     application, _appointment = _checked_in(airport, first)
     interview_record_outcome(application=application, officer=first, outcome="pass")
 
-    results = _run_at_once(
+    results = run_at_once(
         lambda: cbsa_share_with_cbp(application=application, officer=first),
         lambda: cbsa_share_with_cbp(application=application, officer=second),
     )
@@ -149,7 +124,7 @@ def test_cbsa_and_cbp_passing_a_joint_interview_at_once_enrol_once_with_one_memb
     cbsa, cbp = officer(CBSA, centre), officer(CBP, centre)
     application, _appointment = _checked_in(centre, cbsa)
 
-    results = _run_at_once(
+    results = run_at_once(
         lambda: interview_record_outcome(application=application, officer=cbsa, outcome="pass"),
         lambda: interview_record_outcome(application=application, officer=cbp, outcome="pass"),
     )
@@ -171,7 +146,7 @@ def test_a_check_in_and_a_no_show_at_once_only_one_applies(airport):
     application, appointment = _booked(airport)
     at = appointment.slot.starts_at + datetime.timedelta(minutes=5)
 
-    results = _run_at_once(
+    results = run_at_once(
         lambda: appointment_check_in(appointment=appointment, officer=first, now=at),
         lambda: appointment_record_no_show(appointment=appointment, officer=second, now=at),
     )
@@ -198,7 +173,7 @@ def test_expiry_racing_the_cbp_pass_only_one_applies(airport):
     interview_record_outcome(application=application, officer=cbsa, outcome="pass")
     cbsa_share_with_cbp(application=application, officer=cbsa)
 
-    results = _run_at_once(
+    results = run_at_once(
         lambda: enrolment_expire(application=application, reason="approval lapsed"),
         lambda: interview_record_outcome(
             application=application, officer=cbp, outcome="pass", centre=preclearance
@@ -226,7 +201,7 @@ def test_rebooking_two_slots_at_once_after_a_no_show_rebooks_once(airport):
         for h in (1, 2)
     ]
 
-    results = _run_at_once(
+    results = run_at_once(
         *(lambda s=s: appointment_book(application=application, slot=s, actor=user) for s in slots)
     )
 
