@@ -19,6 +19,22 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(_("%(value)s is not an IANA time zone."), params={"value": value})
 
 
+# What the public calls each zone the centres are in; the IANA name is shown beside it.
+ZONE_NAMES = {
+    "America/Vancouver": _("Pacific time"),
+    "America/Los_Angeles": _("Pacific time"),
+    "America/Edmonton": _("Mountain time"),
+    "America/Denver": _("Mountain time"),
+    "America/Regina": _("Central Standard time"),
+    "America/Winnipeg": _("Central time"),
+    "America/Chicago": _("Central time"),
+    "America/Toronto": _("Eastern time"),
+    "America/New_York": _("Eastern time"),
+    "America/Halifax": _("Atlantic time"),
+    "America/St_Johns": _("Newfoundland time"),
+}
+
+
 class Centre(models.Model):
     class Kind(models.TextChoices):
         AIRPORT_ENROLMENT = "airport_enrolment", _("Canadian airport enrolment centre")
@@ -95,6 +111,12 @@ class Centre(models.Model):
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def zone_label(self) -> str:
+        """The centre's time zone for people: "Pacific time (America/Vancouver)"."""
+        name = ZONE_NAMES.get(self.time_zone)
+        return f"{name} ({self.time_zone})" if name else self.time_zone
 
     def clean(self) -> None:
         if self.kind == self.Kind.PRECLEARANCE and self.takes_appointments:

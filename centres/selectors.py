@@ -1,6 +1,7 @@
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from centres.models import Centre, Slot, StaffProfile
@@ -57,6 +58,22 @@ def slots_open_on_day(
         .filter(centre=centre, starts_at__gte=max(start, after), starts_at__lt=end)
         .order_by("starts_at")
     )
+
+
+def days_with_open_slots(
+    *, centre: Centre, after: datetime | None = None, limit: int = 14
+) -> list[tuple[date, int]]:
+    """The centre's next local days with open slots after ``after``, and how many each."""
+    after = after or timezone.now()
+    rows = (
+        Slot.objects.open()
+        .filter(centre=centre, starts_at__gt=after)
+        .annotate(day=TruncDate("starts_at", tzinfo=centre.tz))
+        .values("day")
+        .annotate(open_slots=Count("pk"))
+        .order_by("day")[:limit]
+    )
+    return [(row["day"], row["open_slots"]) for row in rows]
 
 
 def staff_profile_of(user) -> StaffProfile | None:

@@ -5,13 +5,23 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Applicant(models.Model):
+    """A person the agencies know from their application: name and date of birth as on
+    the application. ``user`` is their portal account, set when they link it (by
+    application number and date of birth); until then it is empty."""
+
     class Language(models.TextChoices):
         ENGLISH = "en", _("English")
         FRENCH = "fr", _("French")
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applicant"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="applicant",
     )
+    given_names = models.CharField(_("given names"), max_length=150, blank=True)
+    surname = models.CharField(_("surname"), max_length=150)
     preferred_language = models.CharField(
         _("preferred language"), max_length=2, choices=Language.choices, default=Language.ENGLISH
     )
@@ -22,7 +32,11 @@ class Applicant(models.Model):
         verbose_name_plural = _("applicants")
 
     def __str__(self) -> str:
-        return self.user.get_full_name() or self.user.get_username()
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_names} {self.surname}".strip()
 
 
 class Membership(models.Model):

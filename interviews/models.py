@@ -325,3 +325,31 @@ class EnrolmentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enrolment_id}: {self.from_state} → {self.to_state} ({self.action})"
+
+
+class SlotHold(models.Model):
+    """A booth kept for an applicant while they confirm a time (``SLOT_HOLD_MINUTES``).
+
+    A hold takes a booth like an appointment does (it counts in ``Slot.booked``), so the
+    time cannot be taken from under the applicant while they read the confirmation page.
+    It ends by being confirmed, released, or expiring (``holds_release_expired``). One
+    hold per application; ``appointment`` is set when the hold is for moving it.
+    """
+
+    application = models.OneToOneField(
+        Application, on_delete=models.CASCADE, related_name="slot_hold"
+    )
+    slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="holds")
+    appointment = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    expires_at = models.DateTimeField(_("held until"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("held time")
+        verbose_name_plural = _("held times")
+        indexes = [models.Index(fields=["expires_at"], name="slothold_expiry")]
+
+    def __str__(self) -> str:
+        return f"{self.application} holds {self.slot} until {self.expires_at:%H:%M}"

@@ -109,7 +109,7 @@ def travellers_find(
         ).distinct()
     if last_name and date_of_birth:
         return enrolments.filter(
-            application__applicant__user__last_name__iexact=last_name.strip(),
+            application__applicant__surname__iexact=last_name.strip(),
             application__applicant__date_of_birth=date_of_birth,
         )
     return enrolments.none()

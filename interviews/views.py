@@ -116,7 +116,7 @@ def _shared_view(enrolment: Enrolment) -> dict | None:
         "at": enrolment.shared_at,
         "by": enrolment.shared_by,
         "application_number": enrolment.application.number,
-        "name": applicant.user.get_full_name(),
+        "name": applicant.full_name,
         "date_of_birth": applicant.date_of_birth,
         "membership_number": membership.number if membership else "",
         "cbsa_centre": enrolment.cbsa_centre,

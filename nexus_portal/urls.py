@@ -11,6 +11,8 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", include("centres.urls")),
     path("accounts/", include("common.urls")),
+    path("my/", include("enrolment.urls")),
+    path("my/", include("interviews.applicant_urls")),
     path("officer/", include("interviews.urls")),
     path("admin/", admin.site.urls),  # common.admin_site.AdminSite: verified staff only
     prefix_default_language=True,

@@ -25,6 +25,8 @@ class ApplicantFactory(factory.django.DjangoModelFactory):
         model = Applicant
 
     user = factory.SubFactory(UserFactory)
+    given_names = factory.LazyAttribute(lambda a: a.user.first_name if a.user else "Alex")
+    surname = factory.LazyAttribute(lambda a: a.user.last_name if a.user else "Tremblay")
     date_of_birth = datetime.date(1985, 6, 15)
     preferred_language = Applicant.Language.ENGLISH
 

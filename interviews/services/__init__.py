@@ -7,6 +7,12 @@ from interviews.services.booking import (
     appointment_cancel,
     appointment_reschedule,
 )
+from interviews.services.holds import (
+    hold_confirm,
+    hold_release,
+    holds_release_expired,
+    slot_hold,
+)
 from interviews.services.workflow import (
     appointment_check_in,
     appointment_record_no_show,
@@ -25,6 +31,10 @@ __all__ = [
     "appointment_reschedule",
     "cbsa_share_with_cbp",
     "enrolment_expire",
+    "hold_confirm",
+    "hold_release",
+    "holds_release_expired",
     "interview_record_outcome",
     "review_decide",
+    "slot_hold",
 ]

@@ -17,8 +17,16 @@ from centres.models import Slot
 from common.audit import audit_record
 from enrolment.models import Application
 from interviews.errors import InterviewError
-from interviews.models import BOOKABLE_STATES, PATH_BOOKING, Appointment, Enrolment, path_for_centre
-from interviews.services.booths import booth_release, booth_take
+from interviews.models import (
+    BOOKABLE_STATES,
+    PATH_BOOKING,
+    Appointment,
+    Enrolment,
+    SlotHold,
+    path_for_centre,
+)
+from interviews.notifications import BOOKED, CANCELLED, RESCHEDULED, appointment_notify
+from interviews.services.booths import booth_release, booth_take, hold_end
 from interviews.services.workflow import enrolment_rebook
 
 
@@ -28,7 +36,7 @@ def _not_found() -> InterviewError:
     )
 
 
-def _lock_application(*, application: Application, actor) -> Application:
+def lock_application(*, application: Application, actor) -> Application:
     # ``of=("self",)``: lock the application only, not the applicant row it joins.
     application = (
         Application.objects.select_for_update(of=("self",))
@@ -74,6 +82,42 @@ def _check_slot_fits(*, application: Application, slot: Slot, now: datetime) -> 
     return PATH_BOOKING[path].step
 
 
+def check_may_book(
+    *, application: Application, slot: Slot, now: datetime
+) -> tuple[str, Enrolment | None]:
+    """Refuse a first (or, after a missed interview, a new) booking of ``slot``; return the
+    interview step and the enrolment, if any. The application is locked by the caller."""
+    step = _check_slot_fits(application=application, slot=slot, now=now)
+    enrolment = _enrolment_of(application)
+    if enrolment is not None and enrolment.state not in BOOKABLE_STATES:
+        raise InterviewError(
+            _("Your interview is already under way (%(state)s): there is nothing to book.")
+            % {"state": enrolment.get_state_display()},
+            code="interview_under_way",
+        )
+    if Appointment.objects.filter(
+        application=application, step=step, status__in=Appointment.ACTIVE
+    ).exists():
+        raise InterviewError(
+            _("You already have an appointment for this interview. Reschedule it instead."),
+            code="already_booked",
+        )
+    return step, enrolment
+
+
+def check_may_move(*, application: Application, old: Appointment, slot: Slot, now: datetime) -> str:
+    """Refuse moving the active appointment ``old`` to ``slot``; return the step."""
+    if old.slot_id == slot.pk:
+        raise InterviewError(_("Your appointment is already at this time."), code="same_slot")
+    step = _check_slot_fits(application=application, slot=slot, now=now)
+    if step != old.step:
+        raise InterviewError(
+            _("An appointment can only move to a time for the same interview."),
+            code="wrong_path",
+        )
+    return step
+
+
 def appointment_book(
     *, application: Application, slot: Slot, actor, now: datetime | None = None
 ) -> Appointment:
@@ -88,23 +132,9 @@ def appointment_book(
     """
     now = now or timezone.now()
     with transaction.atomic():
-        application = _lock_application(application=application, actor=actor)
+        application = lock_application(application=application, actor=actor)
         slot = Slot.objects.select_related("centre").get(pk=slot.pk)
-        step = _check_slot_fits(application=application, slot=slot, now=now)
-        enrolment = _enrolment_of(application)
-        if enrolment is not None and enrolment.state not in BOOKABLE_STATES:
-            raise InterviewError(
-                _("Your interview is already under way (%(state)s): there is nothing to book.")
-                % {"state": enrolment.get_state_display()},
-                code="interview_under_way",
-            )
-        if Appointment.objects.filter(
-            application=application, step=step, status__in=Appointment.ACTIVE
-        ).exists():
-            raise InterviewError(
-                _("You already have an appointment for this interview. Reschedule it instead."),
-                code="already_booked",
-            )
+        step, enrolment = check_may_book(application=application, slot=slot, now=now)
         booth_take(slot)
         if not application.path:
             application.path = path_for_centre(slot.centre)
@@ -123,6 +153,7 @@ def appointment_book(
             slot=slot.pk,
             status=appointment.status,
         )
+        appointment_notify(appointment, BOOKED)
     return appointment
 
 
@@ -133,8 +164,8 @@ def _enrolment_of(application: Application) -> Enrolment | None:
         return None
 
 
-def _lock_active_appointment(*, appointment: Appointment, actor, now: datetime):
-    application = _lock_application(application=appointment.application, actor=actor)
+def lock_active_appointment(*, appointment: Appointment, actor, now: datetime):
+    application = lock_application(application=appointment.application, actor=actor)
     appointment = Appointment.objects.select_related("slot").get(pk=appointment.pk)
     if appointment.status != Appointment.Status.BOOKED:
         raise InterviewError(
@@ -163,17 +194,10 @@ def appointment_reschedule(
     """
     now = now or timezone.now()
     with transaction.atomic():
-        application, old = _lock_active_appointment(appointment=appointment, actor=actor, now=now)
-        if old.slot_id == slot.pk:
-            raise InterviewError(_("Your appointment is already at this time."), code="same_slot")
+        application, old = lock_active_appointment(appointment=appointment, actor=actor, now=now)
         list(Slot.objects.select_for_update().filter(pk__in=[old.slot_id, slot.pk]).order_by("pk"))
         slot = Slot.objects.select_related("centre").get(pk=slot.pk)
-        step = _check_slot_fits(application=application, slot=slot, now=now)
-        if step != old.step:
-            raise InterviewError(
-                _("An appointment can only move to a time for the same interview."),
-                code="wrong_path",
-            )
+        step = check_may_move(application=application, old=old, slot=slot, now=now)
         booth_take(slot)
         Appointment.objects.filter(pk=old.pk).update(
             status=Appointment.Status.RESCHEDULED, updated_at=now
@@ -201,6 +225,7 @@ def appointment_reschedule(
             status=new.status,
             rescheduled_from=old.pk,
         )
+        appointment_notify(new, RESCHEDULED)
     return new
 
 
@@ -210,12 +235,14 @@ def appointment_cancel(
     """Cancel an active appointment and free its booth (no slot lock needed to free)."""
     now = now or timezone.now()
     with transaction.atomic():
-        application, appointment = _lock_active_appointment(
+        application, appointment = lock_active_appointment(
             appointment=appointment, actor=actor, now=now
         )
         appointment.status = Appointment.Status.CANCELLED
         appointment.save(update_fields=["status", "updated_at"])
         booth_release(appointment.slot_id)
+        for hold in SlotHold.objects.filter(appointment=appointment):
+            hold_end(hold)  # a time held for moving it has nothing left to move
         audit_record(
             actor=actor,
             action="appointment.cancelled",
@@ -224,4 +251,5 @@ def appointment_cancel(
             slot=appointment.slot_id,
             status=appointment.status,
         )
+        appointment_notify(appointment, CANCELLED)
     return appointment

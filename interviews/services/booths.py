@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from centres.models import Slot
 from interviews.errors import InterviewError
+from interviews.models import SlotHold
 
 
 def booth_take(slot: Slot) -> None:
@@ -26,3 +27,11 @@ def booth_take(slot: Slot) -> None:
 def booth_release(slot_id: int) -> None:
     """Free one booth; freeing needs no lock (the counter only goes down)."""
     Slot.objects.filter(pk=slot_id).update(booked=F("booked") - 1)
+
+
+def hold_end(hold: SlotHold) -> bool:
+    """Delete ``hold`` and free its booth, once: False if it had already ended."""
+    deleted, _rows = SlotHold.objects.filter(pk=hold.pk).delete()
+    if deleted:
+        booth_release(hold.slot_id)
+    return bool(deleted)

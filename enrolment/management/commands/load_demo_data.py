@@ -327,6 +327,8 @@ class Command(BaseCommand):
             applicant, _ = Applicant.objects.get_or_create(
                 user=user,
                 defaults={
+                    "given_names": demo.first_name,
+                    "surname": demo.last_name,
                     "date_of_birth": demo.date_of_birth,
                     "preferred_language": demo.language,
                 },

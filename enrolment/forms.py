@@ -1,0 +1,20 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from common.forms import _DescribedErrorsMixin as DescribedErrorsMixin  # TODO rename public
+
+
+class LinkApplicationForm(DescribedErrorsMixin, forms.Form):
+    number = forms.CharField(
+        label=_("Application number"),
+        help_text=_("As on your conditional-approval letter, for example NX2026000002."),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
+    date_of_birth = forms.DateField(
+        label=_("Date of birth"),
+        help_text=_("Year, month and day, for example 1985-06-15."),
+        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}),
+    )

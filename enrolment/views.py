@@ -1,0 +1,86 @@
+"""The applicant's dashboard, the application link and the plain-language history.
+
+Everything is scoped to the signed-in user's own applicant record: another person's
+application number is simply not found (404).
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from common.errors import ApplicationError
+from enrolment.forms import LinkApplicationForm
+from enrolment.selectors import applicant_of, own_application_or_404
+from enrolment.services import application_link
+from interviews.models import Appointment
+from interviews.standing import application_history, application_standing
+
+
+@require_GET
+@login_required
+def dashboard(request):
+    applicant = applicant_of(request.user)
+    if applicant is None:
+        return render(request, "enrolment/dashboard.html", {"applicant": None})
+    now = timezone.now()
+    appointments = Appointment.objects.select_related("slot__centre").order_by("created_at")
+    applications = (
+        applicant.applications.select_related(
+            "membership", "enrolment__cbsa_centre__counterpart", "slot_hold__slot__centre"
+        )
+        .prefetch_related(Prefetch("appointments", queryset=appointments))
+        .order_by("-submitted_at")
+    )
+    cards = []
+    for application in applications:
+        hold = getattr(application, "slot_hold", None)
+        cards.append(
+            {
+                "application": application,
+                "standing": application_standing(application, now=now),
+                "hold": hold if hold and hold.expires_at > now else None,
+            }
+        )
+    return render(request, "enrolment/dashboard.html", {"applicant": applicant, "cards": cards})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def link_application(request):
+    form = LinkApplicationForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if form.is_valid():
+        try:
+            application = application_link(
+                user=request.user,
+                number=form.cleaned_data["number"],
+                date_of_birth=form.cleaned_data["date_of_birth"],
+            )
+        except ApplicationError as error:
+            form.add_error(None, error.message)
+            status = 429 if error.code == "locked" else 409 if error.kind == "conflict" else 400
+        else:
+            messages.success(
+                request,
+                _("Application %(number)s is now linked to your account.")
+                % {"number": application.number},
+            )
+            return redirect("enrolment:dashboard")
+    elif form.is_bound:
+        status = 400
+    return render(request, "enrolment/link.html", {"form": form}, status=status)
+
+
+@require_GET
+@login_required
+def history(request, number: str):
+    application = own_application_or_404(request.user, number)
+    return render(
+        request,
+        "enrolment/history.html",
+        {"application": application, "entries": application_history(application)},
+    )

@@ -1,0 +1,15 @@
+"""The applicant's booking pages, under ``/<lang>/my/`` beside the dashboard."""
+
+from django.urls import path
+
+from interviews import applicant_views as views
+
+app_name = "booking"
+urlpatterns = [
+    path("applications/<str:number>/book/", views.choose_centre, name="centres"),
+    path("applications/<str:number>/book/<int:centre_pk>/", views.choose_time, name="time"),
+    path("applications/<str:number>/hold/", views.hold, name="hold"),
+    path("appointments/<int:pk>/", views.appointment_detail, name="appointment"),
+    path("appointments/<int:pk>/cancel/", views.appointment_cancel_view, name="cancel"),
+    path("appointments/<int:pk>/calendar.ics", views.appointment_ics, name="calendar"),
+]

@@ -1,0 +1,102 @@
+"""What the applicant is told when their appointment is booked, moved or cancelled.
+
+Each message goes out only after the change commits (``transaction.on_commit``), in the
+applicant's preferred language, as text and HTML, with an ``.ics`` calendar entry. The
+entry keeps one UID for an appointment and every time it is moved (``SEQUENCE`` counts
+the moves), so calendar apps update the one event instead of adding another; its times
+carry the centre's IANA zone with a VTIMEZONE block, so every calendar shows the right
+hour wherever the reader is.
+"""
+
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from icalendar import Calendar, Event
+
+from common.mail import Attachment, mail_send
+from interviews.models import Appointment
+
+BOOKED = "booked"
+RESCHEDULED = "rescheduled"
+CANCELLED = "cancelled"
+
+
+def _first_and_moves(appointment: Appointment) -> tuple[Appointment, int]:
+    first, moves = appointment, 0
+    while first.rescheduled_from_id is not None:
+        first, moves = first.rescheduled_from, moves + 1
+    return first, moves
+
+
+def appointment_calendar(appointment: Appointment, *, language: str) -> bytes:
+    """The appointment as an iCalendar file (RFC 5545): a request, or a cancellation."""
+    slot, centre = appointment.slot, appointment.slot.centre
+    first, moves = _first_and_moves(appointment)
+    cancelled = appointment.status == Appointment.Status.CANCELLED
+    with translation.override(language):
+        summary = _("NEXUS interview: %(step)s") % {"step": appointment.get_step_display()}
+        description = _(
+            "Bring your passport or other proof of citizenship. Manage it at %(url)s"
+        ) % {"url": settings.SITE_URL + reverse("enrolment:dashboard")}
+    calendar = Calendar()
+    calendar.add("prodid", "-//NEXUS Portal//Interview appointments//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "CANCEL" if cancelled else "REQUEST")
+    event = Event()
+    event.add("uid", f"appointment-{first.pk}@nexus-portal")
+    # A cancellation must outrank the last request for the same appointment.
+    event.add("sequence", moves + (1 if cancelled else 0))
+    event.add("dtstamp", datetime.now(UTC))
+    event.add("dtstart", slot.starts_at.astimezone(centre.tz))
+    event.add("dtend", slot.ends_at.astimezone(centre.tz))
+    event.add("summary", summary)
+    event.add("description", description)
+    event.add("location", ", ".join(p for p in (centre.name, centre.address, centre.city) if p))
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+def appointment_notify(appointment: Appointment, event: str) -> None:
+    """Tell the applicant about ``event`` once the current transaction commits."""
+    transaction.on_commit(lambda: appointment_message_send(appointment.pk, event))
+
+
+def appointment_message_send(appointment_id: int, event: str) -> None:
+    appointment = Appointment.objects.select_related(
+        "slot__centre", "application__applicant__user"
+    ).get(pk=appointment_id)
+    applicant = appointment.application.applicant
+    user = applicant.user
+    if user is None or not user.email:
+        return
+    language = applicant.preferred_language
+    centre = appointment.slot.centre
+    with translation.override(language):
+        dashboard_url = settings.SITE_URL + reverse("enrolment:dashboard")
+    mail_send(
+        template_prefix="interviews/emails/appointment",
+        context={
+            "event": event,
+            "applicant": applicant,
+            "appointment": appointment,
+            "centre": centre,
+            "starts_at": appointment.slot.starts_at,
+            "time_zone": centre.time_zone,
+            "dashboard_url": dashboard_url,
+        },
+        to=[user.email],
+        language=language,
+        attachments=(
+            Attachment(
+                "nexus-interview.ics",
+                appointment_calendar(appointment, language=language),
+                "text/calendar; method=" + ("CANCEL" if event == CANCELLED else "REQUEST"),
+            ),
+        ),
+    )
