@@ -7,6 +7,7 @@ the message and their choice kept. Everything is scoped to the signed-in applica
 another person's application or appointment is a 404.
 """
 
+import math
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
@@ -280,7 +281,7 @@ def hold(request, number: str):
             _("Your hold on this time has ended. If it is still open it is selected below."),
         )
         return redirect(_back_to_choice(held, application))
-    remaining = max(1, int((held.expires_at - now).total_seconds() // 60))
+    remaining = max(1, math.ceil((held.expires_at - now).total_seconds() / 60))
     return render(
         request,
         "interviews/applicant/hold.html",

@@ -227,7 +227,13 @@ def test_running_it_again_later_books_nothing_new(demo):
         load()
 
     assert Appointment.objects.count() == 3
-    assert Application.objects.count() == 5
+    assert Application.objects.count() == 7  # 5 with accounts, 2 waiting to be linked
+
+
+def test_two_applications_wait_to_be_linked(demo):
+    unlinked = Application.objects.filter(applicant__user__isnull=True)
+    assert sorted(unlinked.values_list("number", flat=True)) == ["NX2026000006", "NX2026000007"]
+    assert all(application.may_book for application in unlinked)
 
 
 def test_every_slot_counts_exactly_its_active_appointments(demo):

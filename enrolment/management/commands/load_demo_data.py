@@ -183,6 +183,13 @@ APPLICANTS = [
     ),
 ]
 
+# Conditionally approved applications with no portal account yet: sign up, then link one
+# with its number and date of birth (as on the letter the agencies send).
+UNLINKED = [
+    ("NX2026000006", "Jordan", "Tremblay", date(1990, 1, 20), Applicant.Language.ENGLISH),
+    ("NX2026000007", "Camille", "Bergeron", date(1995, 5, 2), Applicant.Language.FRENCH),
+]
+
 # A renewing member's card runs out this many days after the first load.
 MEMBERSHIP_EXPIRES_IN_DAYS = 45
 
@@ -212,6 +219,7 @@ class Command(BaseCommand):
             groups = self._load_groups()
             self._load_staff(groups)
             self._load_applicants(now)
+            self._load_unlinked(now)
         self._print_accounts()
 
     def _load_centres(self, now: datetime) -> None:
@@ -362,6 +370,23 @@ class Command(BaseCommand):
             if demo.book_at is not None:
                 self._book(application=application, user=user, demo=demo, now=now)
 
+    def _load_unlinked(self, now: datetime) -> None:
+        for number, given_names, surname, born, language in UNLINKED:
+            if Application.objects.filter(number=number).exists():
+                continue
+            applicant = Applicant.objects.create(
+                given_names=given_names,
+                surname=surname,
+                date_of_birth=born,
+                preferred_language=language,
+            )
+            Application.objects.create(
+                applicant=applicant,
+                number=number,
+                status=Application.Status.CONDITIONALLY_APPROVED,
+                conditionally_approved_at=now - timedelta(days=1),
+            )
+
     def _book(self, *, application: Application, user, demo: DemoApplicant, now: datetime) -> None:
         if Appointment.objects.filter(
             application=application, status__in=Appointment.ACTIVE
@@ -402,6 +427,14 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
 
     def _print_sign_in(self) -> None:
+        self.stdout.write("")
+        self.stdout.write(
+            "To try the applicant side from the start, sign up at /en/accounts/sign-up/ "
+            "(the confirmation e-mail is printed on this console), then link one of these "
+            "applications at /en/my/link/:"
+        )
+        for number, _given, _surname, born, _language in UNLINKED:
+            self.stdout.write(f"  application {number}, date of birth {born.isoformat()}")
         example = "cbsa.officer"
         device = TOTPDevice.objects.get(user__username=example, name=DEMO_DEVICE_NAME)
         secret = b32encode(device.bin_key).decode()
