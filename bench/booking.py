@@ -862,6 +862,7 @@ def main(argv: list[str] | None = None) -> int:
         SECRET_KEY=secrets.token_urlsafe(64),
         ALLOWED_HOSTS="localhost",
         LOG_LEVEL="WARNING",
+        EMAIL_URL="dummymail://",  # the confirmation is rendered, not printed
     )
     print(
         f"NEXUS booking bench: scratch database {target.name} on {target.where}, "

@@ -113,8 +113,13 @@ class Centre(models.Model):
         return zoneinfo.ZoneInfo(self.time_zone)
 
     @property
+    def zone_name(self) -> str:
+        """The centre's time zone as people say it: "Pacific time" (else its IANA name)."""
+        return str(ZONE_NAMES.get(self.time_zone, self.time_zone))
+
+    @property
     def zone_label(self) -> str:
-        """The centre's time zone for people: "Pacific time (America/Vancouver)"."""
+        """The name and the IANA zone: "Pacific time (America/Vancouver)"."""
         name = ZONE_NAMES.get(self.time_zone)
         return f"{name} ({self.time_zone})" if name else self.time_zone
 

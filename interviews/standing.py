@@ -64,14 +64,14 @@ def _appointment_sentence(appointment: Appointment) -> str:
         "step": step_name(appointment.step),
         "when": local_when(appointment.slot.starts_at, centre),
         "centre": centre.name,
-        "zone": centre.zone_label,
+        "zone": centre.zone_name,
     }
     if appointment.status == Appointment.Status.CHECKED_IN:
         return (
             _("You are checked in for your %(step)s at %(centre)s. An officer will see you soon.")
             % values
         )
-    return _("Your %(step)s is on %(when)s at %(centre)s (local time, %(zone)s).") % values
+    return _("Your %(step)s is on %(when)s %(zone)s, at %(centre)s.") % values
 
 
 def _counterpart(enrolment: Enrolment) -> str:
