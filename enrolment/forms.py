@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from common.forms import _DescribedErrorsMixin as DescribedErrorsMixin  # TODO rename public
+from common.forms import DescribedErrorsMixin
 
 
 class LinkApplicationForm(DescribedErrorsMixin, forms.Form):

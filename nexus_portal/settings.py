@@ -102,6 +102,10 @@ TEMPLATES = [
 LOGIN_URL = "common:sign_in"
 LOGIN_REDIRECT_URL = "centres:list"  # a URL name, so the language prefix is kept
 OTP_TOTP_ISSUER = "NEXUS Portal"
+# Lets an unconfirmed (inactive) account reach SignInForm.confirm_login_allowed, once its
+# password is right, so its owner is told to confirm the address instead of a bare refusal.
+AUTHENTICATION_BACKENDS = ["common.backends.AccountBackend"]
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 3  # seconds; also how long a sign-up confirmation link works
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -114,6 +118,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["nexus_portal.formats"]  # dates and times as each language writes them
 USE_I18N = True
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_TZ = True
@@ -159,6 +164,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "centres.tasks.slots_generate_all_task",
         "schedule": 60 * 60,
     },
+    "release-expired-holds": {
+        "task": "interviews.tasks.holds_release_expired_task",
+        "schedule": 60,
+    },
 }
 
 # E-mail: console by default, SMTP when EMAIL_URL says so (e.g. smtp+tls://user:pw@host:587).
@@ -170,10 +179,17 @@ EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+# Where the site is reached from outside, for links in e-mails and calendar entries.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="NEXUS Portal <no-reply@nexus.example>")
 
 # Security. Sessions and CSRF cookies are secure whenever we are not in DEBUG.
 SESSION_COOKIE_HTTPONLY = True
+# Signed out after 30 minutes without a request: each request saves the session, which
+# pushes its expiry 30 minutes on; closing the browser does not end it before that.
+SESSION_COOKIE_AGE = 30 * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = False
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
@@ -208,3 +224,5 @@ SLOT_HORIZON_DAYS = env.int("SLOT_HORIZON_DAYS", default=180)
 # passed, without waiting for the explicit share. Off until the agencies switch it on.
 ENROLMENT_ON_ARRIVAL = env.bool("ENROLMENT_ON_ARRIVAL", default=False)
 MEMBERSHIP_TERM_YEARS = 5
+# How long a chosen time is kept for an applicant while they confirm it.
+SLOT_HOLD_MINUTES = env.int("SLOT_HOLD_MINUTES", default=10)

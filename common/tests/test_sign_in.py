@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.http import HttpResponse
 from django.test import Client
-from django.urls import path
+from django.urls import path, reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -88,7 +88,7 @@ def test_a_user_without_a_staff_role_signs_in_with_a_password_alone(client):
     response = sign_in(client, "daniel")
 
     assert response.status_code == 302
-    assert response["Location"] == "/en/"
+    assert response["Location"] == reverse("enrolment:dashboard")  # the applicants' landing
     assert is_signed_in(client)
 
 
@@ -126,7 +126,7 @@ def test_it_goes_back_to_a_local_next_page_but_never_to_another_site(client):
     )
 
     assert local["Location"] == "/en/centres/1/"
-    assert foreign["Location"] == "/en/"
+    assert foreign["Location"] == reverse("enrolment:dashboard")
 
 
 def test_sign_in_needs_a_csrf_token():
