@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from common.models import AuditEvent
 from enrolment.models import Application
 from interviews.models import Agency, Appointment, Enrolment, EnrolmentEvent, Step
 
@@ -58,7 +60,7 @@ def _book_sentence(application: Application) -> str:
     return _("Book your interview.")
 
 
-def _appointment_sentence(appointment: Appointment) -> str:
+def _appointment_sentence(appointment: Appointment, now: datetime) -> str:
     centre = appointment.slot.centre
     values = {
         "step": step_name(appointment.step),
@@ -66,6 +68,14 @@ def _appointment_sentence(appointment: Appointment) -> str:
         "centre": centre.name,
         "zone": centre.zone_name,
     }
+    if appointment.slot.starts_at <= now and appointment.status == Appointment.Status.BOOKED:
+        return (
+            _(
+                "Your %(step)s was on %(when)s at %(centre)s. Its outcome will show here once "
+                "the officer has recorded it."
+            )
+            % values
+        )
     if appointment.status == Appointment.Status.CHECKED_IN:
         return (
             _("You are checked in for your %(step)s at %(centre)s. An officer will see you soon.")
@@ -136,7 +146,7 @@ def application_standing(
     state = enrolment.state if enrolment else S.AWAITING_INTERVIEW
     if state == S.AWAITING_INTERVIEW:
         if active is not None:
-            return Standing(_appointment_sentence(active), notes=notes, appointment=active)
+            return Standing(_appointment_sentence(active, now), notes=notes, appointment=active)
         return Standing(_book_sentence(application), next_action=BOOK, notes=notes)
     if state == S.NO_SHOW:
         missed = next(
@@ -257,7 +267,18 @@ def application_history(application: Application) -> list[HistoryEntry]:
                 _("Your application was conditionally approved: you can book your interview."),
             )
         )
-    appointments = application.appointments.select_related("slot__centre").order_by("created_at")
+    appointments = list(
+        application.appointments.select_related("slot__centre").order_by("created_at")
+    )
+    # Appointments the system cancelled (the enrolment expired): the expiry tells it.
+    cancelled_by_system = set(
+        AuditEvent.objects.filter(
+            action="appointment.cancelled",
+            target_type=ContentType.objects.get_for_model(Appointment),
+            target_id__in=[str(a.pk) for a in appointments],
+            actor__isnull=True,
+        ).values_list("target_id", flat=True)
+    )
     for appointment in appointments:
         values = {
             "step": step_name(appointment.step),
@@ -270,7 +291,10 @@ def application_history(application: Application) -> list[HistoryEntry]:
             else _("You booked your %(step)s for %(when)s at %(centre)s.")
         )
         entries.append(HistoryEntry(appointment.created_at, booked % values))
-        if appointment.status == Appointment.Status.CANCELLED:
+        if (
+            appointment.status == Appointment.Status.CANCELLED
+            and str(appointment.pk) not in cancelled_by_system
+        ):
             entries.append(
                 HistoryEntry(
                     appointment.updated_at,

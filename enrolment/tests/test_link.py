@@ -1,0 +1,329 @@
+"""Linking a portal account to the application the agencies hold: the service, the page,
+and the migration that made the account optional."""
+
+import datetime
+import importlib
+import json
+
+import pytest
+import time_machine
+from django.apps import apps
+from django.urls import reverse
+from django.utils import translation
+
+from common.errors import ApplicationError
+from common.models import AuditEvent
+from enrolment.models import Applicant, Application
+from enrolment.services import application_link
+from enrolment.tests.factories import ApplicantFactory, ApplicationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+NUMBER = "NX2026000002"
+BORN = datetime.date(1985, 6, 15)
+LINK = "/en/my/link/"
+DASHBOARD = "/en/my/"
+NO_MATCH = (
+    "We could not find an application with this number and date of birth. Check both "
+    "against your conditional-approval letter."
+)
+
+
+@pytest.fixture
+def unlinked():
+    """An applicant the agencies know, with two applications, and no portal account yet."""
+    applicant = ApplicantFactory(
+        user=None, given_names="Amélie", surname="O'Brien", date_of_birth=BORN
+    )
+    ApplicationFactory(applicant=applicant, number=NUMBER)
+    ApplicationFactory(applicant=applicant, number="NX2026000003", pending=True)
+    return applicant
+
+
+@pytest.fixture
+def user():
+    return UserFactory(username="amelie", email="amelie@example.com")
+
+
+def link(user, number=NUMBER, date_of_birth=BORN) -> Application:
+    return application_link(user=user, number=number, date_of_birth=date_of_birth)
+
+
+def refusal(user, number=NUMBER, date_of_birth=BORN) -> ApplicationError:
+    with pytest.raises(ApplicationError) as error:
+        link(user, number, date_of_birth)
+    return error.value
+
+
+def snapshot():
+    """Everything a link may change."""
+    return (
+        list(Applicant.objects.order_by("pk").values_list("pk", "user", "preferred_language")),
+        list(AuditEvent.objects.order_by("pk").values_list("pk", "action")),
+    )
+
+
+# The service -----------------------------------------------------------------------------------
+
+
+def test_linking_gives_the_account_every_application_of_the_applicant(unlinked, user):
+    application = link(user)
+
+    unlinked.refresh_from_db()
+    assert application.number == NUMBER
+    assert unlinked.user == user
+    assert user.applicant == unlinked
+    linked = Application.objects.filter(applicant__user=user)
+    assert sorted(linked.values_list("number", flat=True)) == [NUMBER, "NX2026000003"]
+
+
+def test_linking_keeps_the_active_language_as_the_applicants(unlinked, user):
+    with translation.override("fr"):
+        link(user)
+
+    unlinked.refresh_from_db()
+    assert unlinked.preferred_language == "fr"
+
+
+def test_linking_in_english_makes_english_the_applicants_language(user):
+    applicant = ApplicantFactory(user=None, date_of_birth=BORN, preferred_language="fr")
+    ApplicationFactory(applicant=applicant, number=NUMBER)
+
+    link(user)
+
+    applicant.refresh_from_db()
+    assert applicant.preferred_language == "en"
+
+
+def test_linking_writes_an_audit_row_without_personal_data(unlinked, user):
+    application = link(user)
+
+    event = AuditEvent.objects.get(action="application.linked")
+    assert event.actor == user
+    assert event.target_id == str(unlinked.pk)
+    assert event.data == {"application": application.pk}
+    dump = json.dumps([event.target_id, event.data])
+    for personal in (NUMBER, "1985", "Amélie", "Brien", "amelie"):
+        assert personal not in dump
+
+
+@pytest.mark.parametrize("number", ["nx2026000002", " NX 2026 000 002 ", "nx2026\t000002"])
+def test_the_number_is_matched_ignoring_spaces_and_case(unlinked, user, number):
+    link(user, number=number)
+
+    unlinked.refresh_from_db()
+    assert unlinked.user == user
+
+
+def test_a_wrong_date_of_birth_and_an_unknown_number_look_the_same(unlinked, user):
+    before = snapshot()
+
+    wrong_birthday = refusal(user, date_of_birth=datetime.date(1985, 6, 16))
+    unknown_number = refusal(user, number="NX2026999999")
+
+    for error in (wrong_birthday, unknown_number):
+        assert error.code == "no_match"
+        assert error.kind == "invalid"
+        assert error.message == NO_MATCH
+    assert snapshot() == before
+
+
+def test_five_misses_lock_the_account_out_even_with_the_right_details(unlinked, user):
+    before = snapshot()
+
+    codes = [refusal(user, number=f"NX20269999{n:02d}").code for n in range(5)]
+
+    assert codes == ["no_match"] * 4 + ["locked"]
+    assert refusal(user).code == "locked"
+    assert snapshot() == before
+
+
+def test_the_lock_out_ends_after_15_minutes(unlinked, user):
+    with time_machine.travel(datetime.datetime(2027, 3, 16, 12, 0, tzinfo=datetime.UTC)) as clock:
+        for _attempt in range(5):
+            refusal(user, number="NX2026999999")
+        clock.shift(datetime.timedelta(minutes=14))
+        assert refusal(user).code == "locked"
+        clock.shift(datetime.timedelta(minutes=1, seconds=1))
+
+        link(user)
+
+    unlinked.refresh_from_db()
+    assert unlinked.user == user
+
+
+def test_the_lock_out_is_per_account(unlinked, user):
+    for _attempt in range(5):
+        refusal(user, number="NX2026999999")
+
+    someone_else = UserFactory()
+    link(someone_else)
+
+    unlinked.refresh_from_db()
+    assert unlinked.user == someone_else
+
+
+def test_a_link_clears_the_count_of_misses(unlinked, user):
+    for _attempt in range(4):
+        refusal(user, number="NX2026999999")
+    link(user)
+
+    codes = [refusal(user, number="NX2026999999").code for _attempt in range(4)]
+
+    assert codes == ["no_match"] * 4
+
+
+def test_an_application_already_linked_to_this_account_is_refused(unlinked, user):
+    link(user)
+    before = snapshot()
+
+    error = refusal(user)
+
+    assert (error.code, error.kind) == ("already_linked", "conflict")
+    assert snapshot() == before
+
+
+def test_an_application_linked_to_another_account_is_refused(unlinked, user):
+    owner = UserFactory()
+    link(owner)
+    before = snapshot()
+
+    error = refusal(user)
+
+    assert (error.code, error.kind) == ("linked_elsewhere", "conflict")
+    assert snapshot() == before
+    unlinked.refresh_from_db()
+    assert unlinked.user == owner
+
+
+def test_an_account_linked_to_another_person_cannot_take_a_second_file(unlinked, user):
+    ApplicantFactory(user=user)
+    before = snapshot()
+
+    error = refusal(user)
+
+    assert (error.code, error.kind) == ("account_taken", "conflict")
+    assert snapshot() == before
+
+
+def test_the_file_of_an_applicant_who_signed_up_with_the_account_is_theirs_already(user):
+    applicant = ApplicantFactory(user=user, date_of_birth=BORN)
+    ApplicationFactory(applicant=applicant, number=NUMBER)
+
+    assert refusal(user).code == "already_linked"
+
+
+# The page --------------------------------------------------------------------------------------
+
+
+def test_the_link_page_needs_a_signed_in_user(client):
+    response = client.get(LINK)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('common:sign_in')}?next={LINK}"
+
+
+def test_the_link_page_shows_the_form(client, user):
+    client.force_login(user)
+
+    response = client.get(LINK)
+
+    assert response.status_code == 200
+    assert 'name="number"' in response.text
+    assert 'name="date_of_birth"' in response.text
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"number": "", "date_of_birth": "1985-06-15"}, "number"),
+        ({"number": NUMBER, "date_of_birth": ""}, "date_of_birth"),
+        ({"number": NUMBER, "date_of_birth": "not a date"}, "date_of_birth"),
+        ({"number": "X" * 21, "date_of_birth": "1985-06-15"}, "number"),
+    ],
+)
+def test_bad_input_shows_the_form_again_with_the_field_error(client, user, unlinked, data, field):
+    client.force_login(user)
+    before = snapshot()
+
+    response = client.post(LINK, data)
+
+    assert response.status_code == 400
+    assert list(response.context["form"].errors) == [field]
+    assert f'id="id_{field}_error"' in response.text
+    assert snapshot() == before
+
+
+def test_a_mismatch_shows_the_form_again_with_the_message(client, user, unlinked):
+    client.force_login(user)
+    before = snapshot()
+
+    response = client.post(LINK, {"number": NUMBER, "date_of_birth": "1985-06-16"})
+
+    assert response.status_code == 400
+    assert NO_MATCH in response.text
+    assert snapshot() == before
+
+
+def test_a_linked_file_and_a_lock_out_are_told_on_the_page(client, user, unlinked):
+    client.force_login(UserFactory())
+    client.post(LINK, {"number": NUMBER, "date_of_birth": "1985-06-15"})
+    client.force_login(user)
+
+    taken = client.post(LINK, {"number": NUMBER, "date_of_birth": "1985-06-15"})
+    for _attempt in range(5):
+        locked = client.post(LINK, {"number": "NX2026999999", "date_of_birth": "1985-06-15"})
+
+    assert taken.status_code == 409
+    assert "already linked to another account" in taken.text
+    assert locked.status_code == 429
+    assert "Too many attempts" in locked.text
+
+
+def test_a_link_goes_to_the_dashboard_which_then_shows_the_application(client, user, unlinked):
+    client.force_login(user)
+
+    response = client.post(LINK, {"number": f" {NUMBER.lower()} ", "date_of_birth": "1985-06-15"})
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("enrolment:dashboard") == DASHBOARD
+    dashboard = client.get(DASHBOARD)
+    assert dashboard.status_code == 200
+    assert f"Application {NUMBER}" in dashboard.text
+    assert "Application NX2026000003" in dashboard.text
+
+
+def test_a_link_from_the_french_page_makes_french_the_applicants_language(client, user, unlinked):
+    client.force_login(user)
+
+    response = client.post("/fr/my/link/", {"number": NUMBER, "date_of_birth": "1985-06-15"})
+
+    assert response["Location"] == "/fr/my/"
+    unlinked.refresh_from_db()
+    assert unlinked.preferred_language == "fr"
+
+
+# Migration 0003: the name on file was the account's --------------------------------------------
+
+migration = importlib.import_module(
+    "enrolment.migrations.0003_applicant_names_and_optional_account"
+)
+
+
+def test_the_migration_copies_the_names_from_the_accounts():
+    named = ApplicantFactory(
+        given_names="", surname="", user__first_name="Amélie", user__last_name="O'Brien"
+    )
+    nameless = ApplicantFactory(
+        given_names="", surname="", user__username="jbloggs", user__first_name="",
+        user__last_name="",
+    )  # fmt: skip
+
+    migration.copy_names_from_accounts(apps, None)
+    migration.copy_names_from_accounts(apps, None)  # safe to run twice
+
+    named.refresh_from_db()
+    nameless.refresh_from_db()
+    assert (named.given_names, named.surname) == ("Amélie", "O'Brien")
+    # A surname is required: an account without names leaves its username there.
+    assert (nameless.given_names, nameless.surname) == ("", "jbloggs")

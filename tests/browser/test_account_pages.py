@@ -1,0 +1,78 @@
+"""axe-core on the applicant pages the journeys do not pass through, and on pages showing
+errors (an error must be announced and tied to its field, in both languages)."""
+
+import pytest
+from django.core import mail
+
+from enrolment.tests.factories import ApplicantFactory, ApplicationFactory, UserFactory
+from tests.browser.helpers import axe_check, screenshot
+
+PASSWORD = "correct horse battery staple"
+
+
+def _check(page, lang: str, name: str) -> None:
+    assert page.locator("html").get_attribute("lang") == lang
+    axe_check(page, f"{name} ({lang})")
+    screenshot(page, f"account-{lang}-{name}")
+
+
+def _submit(page) -> None:
+    page.locator("main form[method=post] button[type=submit]").first.click()
+
+
+def _sign_in(page, user, lang: str) -> None:
+    page.goto(f"/{lang}/accounts/sign-in/")
+    page.fill("input[name=username]", user.username)
+    page.fill("input[name=password]", PASSWORD)
+    _submit(page)
+    page.wait_for_url(f"**/{lang}/my/")
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_forms_with_errors_tie_each_error_to_its_field(page, lang, transactional_db):
+    page.goto(f"/{lang}/accounts/sign-up/")
+    page.fill("input[name=email]", "not an address")
+    page.fill("input[name=password1]", "short")
+    page.fill("input[name=password2]", "different")
+    _submit(page)
+    email = page.locator("input[name=email]")
+    described = email.get_attribute("aria-describedby") or ""
+    assert "id_email_error" in described.split()
+    assert page.locator("#id_email_error").inner_text().strip()
+    assert email.get_attribute("aria-invalid") == "true"
+    _check(page, lang, "sign-up-errors")
+
+    page.goto(f"/{lang}/accounts/sign-in/")
+    page.fill("input[name=username]", "nobody@example.com")
+    page.fill("input[name=password]", "wrong")
+    _submit(page)
+    assert page.locator("#form-errors[role=alert]").inner_text().strip()
+    assert "form-errors" in page.locator("input[name=username]").get_attribute("aria-describedby")
+    _check(page, lang, "sign-in-errors")
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_account_pages(page, lang, transactional_db):
+    user = UserFactory()
+    ApplicationFactory(applicant=ApplicantFactory(user=user))
+    page.goto(f"/{lang}/accounts/password-reset/")
+    _check(page, lang, "password-reset")
+    page.fill("input[name=email]", user.email)
+    _submit(page)
+    page.wait_for_url("**/password-reset/sent/")
+    _check(page, lang, "password-reset-sent")
+    assert any(user.email in message.to for message in mail.outbox)
+
+    _sign_in(page, user, lang)
+    page.goto(f"/{lang}/accounts/")
+    _check(page, lang, "account")
+    page.goto(f"/{lang}/accounts/password/")
+    _check(page, lang, "password-change")
+    page.goto(f"/{lang}/accounts/email/")
+    _check(page, lang, "email-change")
+    page.goto(f"/{lang}/my/link/")
+    page.fill("input[name=number]", "NX0000000000")
+    page.fill("input[name=date_of_birth]", "1970-01-01")
+    _submit(page)
+    assert page.locator("#form-errors[role=alert]").inner_text().strip()
+    _check(page, lang, "link-no-match")
