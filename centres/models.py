@@ -113,6 +113,11 @@ class Centre(models.Model):
         return zoneinfo.ZoneInfo(self.time_zone)
 
     @property
+    def full_address(self) -> str:
+        """The parts it has, e.g. "3211 Grant McConachie Way, Richmond, BC"."""
+        return ", ".join(part for part in (self.address, self.city, self.region) if part)
+
+    @property
     def zone_name(self) -> str:
         """The centre's time zone as people say it: "Pacific time" (else its IANA name)."""
         return str(ZONE_NAMES.get(self.time_zone, self.time_zone))

@@ -5,34 +5,39 @@ refused before any password or code is checked, so locked attempts cost nothing 
 for nothing; a wrong password or code counts one failure; a right one clears the count.
 Every other form that asks for the current password counts into the same lock-out.
 
-The account forms make their change in ``save()``: the rows in one transaction with an
-audit row (identifiers only, never an address or a name), the e-mail after the commit.
-Forms that send e-mail spend from a ``RateLimit`` budget in ``clean()``; a spent budget
-is a form error with code ``rate_limited`` (the views answer 429).
+The account forms only check their input; the views hand it to ``common/services.py``,
+which makes the change and sends the e-mail. A service's refusal (a spent e-mail budget,
+an address taken meanwhile) comes back as a form-wide error through ``add_refusal()``.
 """
 
 import logging
-from functools import partial
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Q
-from django.utils import translation
+from django.core.exceptions import ValidationError
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from django_otp import verify_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from common.audit import audit_record
-from common.mail import mail_send
+from common.errors import ApplicationError
 from common.permissions import needs_second_factor, totp_devices
-from common.ratelimit import OTP_CODE, SIGN_IN, RateLimit, client_ip
-from common.tokens import account_confirm_token, email_change_token, uidb64
+from common.ratelimit import OTP_CODE, SIGN_IN, client_ip
+from common.services import (
+    EMAIL_TAKEN,
+    RESET_BY_EMAIL,
+    RESET_BY_IP,
+    AccountError,
+    account_password_change,
+    account_password_reset,
+    awaiting_confirmation,
+    email_in_use,
+    mail_budget_spend,
+    normalize_email,
+    password_reset_mail_send,
+)
 from enrolment.models import Applicant
 
 logger = logging.getLogger(__name__)
@@ -47,69 +52,14 @@ UNCONFIRMED = _(
     "Confirm your e-mail address first. Open the link in the e-mail we sent you when you "
     "signed up, or ask for a new link."
 )
-TOO_MANY_REQUESTS = _("You have made too many requests. Wait an hour, then try again.")
 WRONG_PASSWORD = _("This is not your current password. Enter it again.")
-EMAIL_TAKEN = _(
-    "Another account already uses this e-mail address, so we cannot move yours to it. "
-    "Your e-mail address has not changed."
-)
 # Django's validators describe themselves; one plain paragraph, in the page's language.
 PASSWORD_HELP = lazy(lambda: " ".join(password_validation.password_validators_help_texts()), str)()
 FORM_ERRORS_ID = "form-errors"
 
-# E-mail budgets: every e-mail sent counts, success or not; a spent budget refuses (429).
-# Per client address for the anonymous forms, so one visitor cannot flood anyone's inbox;
-# password resets also per address asked for, whoever asks.
-ACCOUNT_MAIL = RateLimit("account-mail", limit=10, window=60 * 60)  # sign-up, new link
-RESET_BY_IP = RateLimit("password-reset-ip", limit=10, window=60 * 60)
-RESET_BY_EMAIL = RateLimit("password-reset-email", limit=5, window=60 * 60)
-EMAIL_CHANGE_MAIL = RateLimit("email-change", limit=5, window=60 * 60)  # per account
-
-
-def normalize_email(value: str) -> str:
-    """An applicant's address as we keep it, also their username: stripped, casefolded."""
-    return value.strip().casefold()
-
 
 def _lock_identity(username: str) -> str:
     return User.normalize_username(username).strip().casefold()
-
-
-def awaiting_confirmation(user) -> bool:
-    """Signed up, address not confirmed yet.
-
-    Not an account an administrator switched off: that one has signed in before, is
-    staff, or has a username of its own; confirming must never switch it back on.
-    """
-    return (
-        not user.is_active
-        and user.last_login is None
-        and user.get_username() == normalize_email(user.email)
-        and not needs_second_factor(user)
-    )
-
-
-def email_in_use(email: str, *, exclude=None) -> bool:
-    users = User.objects.filter(Q(username=email) | Q(email__iexact=email))
-    if exclude is not None:
-        users = users.exclude(pk=exclude.pk)
-    return users.exists()
-
-
-def user_language(user) -> str:
-    """The language to write to ``user`` in: the applicant's choice, else the page's."""
-    try:
-        return user.applicant.preferred_language
-    except ObjectDoesNotExist:
-        return translation.get_language()
-
-
-def _spend(*budgets: tuple[RateLimit, tuple[str, ...]]) -> None:
-    """Count one e-mail against every budget, or refuse, counting nothing, if one is spent."""
-    if any(limit.is_locked(*identity) for limit, identity in budgets):
-        raise ValidationError(TOO_MANY_REQUESTS, code="rate_limited")
-    for limit, identity in budgets:
-        limit.fail(*identity)
 
 
 def _check_current_password(request, user, password: str) -> None:
@@ -124,28 +74,6 @@ def _check_current_password(request, user, password: str) -> None:
     SIGN_IN.clear(*identity)
 
 
-def _mail(prefix: str, *, user, to: str, language: str, **context) -> None:
-    mail_send(
-        template_prefix=f"common/emails/{prefix}",
-        context={"user": user, "site_url": settings.SITE_URL, **context},
-        to=[to],
-        language=language,
-    )
-
-
-def confirmation_mail_send(user_id: int, language: str) -> None:
-    user = User.objects.get(pk=user_id)
-    token = account_confirm_token.make_token(user)
-    _mail(
-        "sign_up_confirm",
-        user=user,
-        to=user.email,
-        language=language,
-        uid=uidb64(user),
-        token=token,
-    )
-
-
 def _password_input(autocomplete: str, **attrs) -> forms.PasswordInput:
     return forms.PasswordInput(attrs={"autocomplete": autocomplete, **attrs})
 
@@ -154,15 +82,30 @@ class DescribedErrorsMixin:
     """Ties form-wide errors to every input with aria-describedby.
 
     Django already does this for a field's own errors and help text; an error about the
-    whole form (wrong password, locked out) is announced with each input too.
+    whole form (wrong password, locked out, refused by a service) is announced with each
+    input too.
     """
+
+    _form_errors_described = False
 
     def full_clean(self):
         super().full_clean()
-        if self.non_field_errors():
-            for name, field in self.fields.items():
-                ids = [FORM_ERRORS_ID, self[name].aria_describedby]
-                field.widget.attrs["aria-describedby"] = " ".join(i for i in ids if i)
+        self._describe_form_errors()
+
+    def add_refusal(self, error: ApplicationError) -> None:
+        """A service refused the valid input: a form-wide error like those of ``clean()``,
+        with the same code (the views answer 429 for ``rate_limited``)."""
+        self.add_error(None, ValidationError(error.message, code=error.code))
+        self._describe_form_errors()
+
+    def _describe_form_errors(self) -> None:
+        # Once: a second pass would find the attribute set and drop the field's own ids.
+        if self._form_errors_described or not self.non_field_errors():
+            return
+        self._form_errors_described = True
+        for name, field in self.fields.items():
+            ids = [FORM_ERRORS_ID, self[name].aria_describedby]
+            field.widget.attrs["aria-describedby"] = " ".join(i for i in ids if i)
 
 
 class SignInForm(DescribedErrorsMixin, AuthenticationForm):
@@ -297,10 +240,6 @@ class SignUpForm(DescribedErrorsMixin, auth_forms.SetPasswordMixin, forms.Form):
         widget=_password_input("new-password"),
     )
 
-    def __init__(self, request, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.request = request
-
     def clean_email(self) -> str:
         return normalize_email(self.cleaned_data["email"])
 
@@ -315,66 +254,7 @@ class SignUpForm(DescribedErrorsMixin, auth_forms.SetPasswordMixin, forms.Form):
             last_name=cleaned_data.get("last_name", ""),
         )
         self.validate_password_for_user(candidate, "password1")
-        if not self.errors:
-            _spend((ACCOUNT_MAIL, (client_ip(self.request),)))
         return cleaned_data
-
-    def save(self) -> None:
-        """Sign up, or answer for the account that already has the address.
-
-        1. No account has it: a new inactive account, and a link to confirm it.
-        2. An account is waiting for confirmation at it: the newest sign-up replaces its
-           names and password (the earlier one may not have been the address's owner; its
-           link dies with the old password) and gets a new link.
-        3. Any other account has it: a message to the address saying so; nothing changes.
-
-        The page that follows is the same in all three, so it tells no one which it was.
-        """
-        data = self.cleaned_data
-        email = data["email"]
-        language = translation.get_language()
-        with transaction.atomic():
-            existing = (
-                User.objects.select_for_update()
-                .filter(Q(username=email) | Q(email__iexact=email))
-                .order_by("pk")
-                .first()
-            )
-            if existing is None:
-                user = User(
-                    username=email,
-                    email=email,
-                    first_name=data["first_name"],
-                    last_name=data["last_name"],
-                    is_active=False,
-                )
-                self.set_password_and_save(user, commit=False)
-                try:
-                    with transaction.atomic():
-                        user.save()
-                except IntegrityError:  # the same address, signing up at the same moment
-                    existing = User.objects.select_for_update().get(username=email)
-                else:
-                    audit_record(actor=None, action="account.signed_up", target=user)
-                    transaction.on_commit(partial(confirmation_mail_send, user.pk, language))
-                    return
-            if awaiting_confirmation(existing):
-                existing.first_name = data["first_name"]
-                existing.last_name = data["last_name"]
-                self.set_password_and_save(existing, commit=False)
-                existing.save(update_fields=["first_name", "last_name", "password"])
-                audit_record(actor=None, action="account.signed_up_again", target=existing)
-                transaction.on_commit(partial(confirmation_mail_send, existing.pk, language))
-            else:
-                transaction.on_commit(
-                    partial(
-                        _mail,
-                        "sign_up_exists",
-                        user=existing,
-                        to=existing.email,
-                        language=user_language(existing),
-                    )
-                )
 
 
 class ConfirmForm(DescribedErrorsMixin, forms.Form):
@@ -403,15 +283,6 @@ class ConfirmForm(DescribedErrorsMixin, forms.Form):
         _check_current_password(self.request, self.user, password)
         return password
 
-    def save(self) -> bool:
-        """Switch the account on; False if another request already did."""
-        with transaction.atomic():
-            changed = User.objects.filter(pk=self.user.pk, is_active=False).update(is_active=True)
-            if changed:
-                audit_record(actor=self.user, action="account.confirmed", target=self.user)
-        self.user.is_active = True
-        return bool(changed)
-
 
 class ResendForm(DescribedErrorsMixin, forms.Form):
     email = forms.EmailField(
@@ -420,25 +291,8 @@ class ResendForm(DescribedErrorsMixin, forms.Form):
         widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
     )
 
-    def __init__(self, request, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.request = request
-
     def clean_email(self) -> str:
         return normalize_email(self.cleaned_data["email"])
-
-    def clean(self):
-        cleaned_data = super().clean()
-        if not self.errors:
-            _spend((ACCOUNT_MAIL, (client_ip(self.request),)))
-        return cleaned_data
-
-    def save(self) -> None:
-        """A new link for an account waiting for confirmation; nothing for any other."""
-        language = translation.get_language()
-        for user in User.objects.filter(username=self.cleaned_data["email"], is_active=False):
-            if awaiting_confirmation(user):
-                transaction.on_commit(partial(confirmation_mail_send, user.pk, language))
 
 
 # Account: passwords ---------------------------------------------------------------------
@@ -463,6 +317,10 @@ class _NewPasswordMixin:
 class SetNewPasswordForm(_NewPasswordMixin, DescribedErrorsMixin, auth_forms.SetPasswordForm):
     """The last step of a password reset."""
 
+    def save(self, commit=True):
+        # Django's view saves through here; the change is the service's.
+        return account_password_reset(user=self.user, password=self.cleaned_data["new_password1"])
+
 
 class ChangePasswordForm(_NewPasswordMixin, DescribedErrorsMixin, auth_forms.PasswordChangeForm):
     def __init__(self, user, *args, request, **kwargs):
@@ -475,12 +333,17 @@ class ChangePasswordForm(_NewPasswordMixin, DescribedErrorsMixin, auth_forms.Pas
         _check_current_password(self.request, self.user, password)
         return password
 
+    def save(self, commit=True):
+        # Django's view saves through here; the change is the service's.
+        return account_password_change(user=self.user, password=self.cleaned_data["new_password1"])
+
 
 class ResetRequestForm(DescribedErrorsMixin, auth_forms.PasswordResetForm):
     """Django's reset request, rate-limited, and its e-mail in the account's language.
 
     Django mails only active accounts with a usable password, and the page after is the
-    same whether the address has an account or not.
+    same whether the address has an account or not. Django's view mails from ``save()``
+    with no service in between, so the e-mail budgets are spent here, in ``clean()``.
     """
 
     def __init__(self, *args, request, **kwargs):
@@ -492,22 +355,20 @@ class ResetRequestForm(DescribedErrorsMixin, auth_forms.PasswordResetForm):
     def clean(self):
         cleaned_data = super().clean()
         if not self.errors:
-            _spend(
-                (RESET_BY_IP, (client_ip(self.request),)),
-                (RESET_BY_EMAIL, (normalize_email(cleaned_data["email"]),)),
-            )
+            try:
+                mail_budget_spend(
+                    (RESET_BY_IP, (client_ip(self.request),)),
+                    (RESET_BY_EMAIL, (normalize_email(cleaned_data["email"]),)),
+                )
+            except AccountError as error:
+                raise ValidationError(error.message, code=error.code) from None
         return cleaned_data
 
     def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
         user = context["user"]
         try:
-            _mail(
-                "password_reset",
-                user=user,
-                to=context["email"],
-                language=user_language(user),
-                uid=context["uid"],
-                token=context["token"],
+            password_reset_mail_send(
+                user=user, to=context["email"], uid=context["uid"], token=context["token"]
             )
         except Exception:  # a failure must look like any other answer: logged, not shown
             logger.exception("Failed to send a password reset e-mail to user %s", user.pk)
@@ -547,35 +408,8 @@ class EmailChangeForm(DescribedErrorsMixin, forms.Form):
         _check_current_password(self.request, self.user, password)
         return password
 
-    def clean(self):
-        cleaned_data = super().clean()
-        if not self.errors:
-            _spend((EMAIL_CHANGE_MAIL, (str(self.user.pk),)))
-        return cleaned_data
 
-    def save(self) -> None:
-        """A link to the new address, and a notice to the current one.
-
-        Whether another account has the new address is told only once the link is
-        opened, that is to someone who reads that mailbox.
-        """
-        user, new_email = self.user, self.cleaned_data["new_email"]
-        language = user_language(user)
-        token = email_change_token(user, new_email)
-        with transaction.atomic():
-            audit_record(actor=user, action="account.email_change_requested", target=user)
-            transaction.on_commit(
-                partial(
-                    _mail, "email_change_confirm", user=user, to=new_email, language=language,
-                    token=token,
-                )
-            )  # fmt: skip
-            transaction.on_commit(
-                partial(_mail, "email_change_notice", user=user, to=user.email, language=language)
-            )
-
-
-class EmailConfirmForm(forms.Form):
+class EmailConfirmForm(DescribedErrorsMixin, forms.Form):
     """The button on the page the e-mail change link opens; no fields."""
 
     def __init__(self, user, new_email: str, *args, **kwargs):
@@ -588,51 +422,9 @@ class EmailConfirmForm(forms.Form):
             raise ValidationError(EMAIL_TAKEN, code="taken")
         return self.cleaned_data
 
-    def save(self) -> bool:
-        """Move the account to the new address; False (and a form error) if it is taken.
 
-        An applicant's username is their address, so it moves too; a staff username
-        stays what it is.
-        """
-        user = self.user
-        username_follows = user.get_username() == normalize_email(user.email)
-        try:
-            with transaction.atomic():
-                user.email = self.new_email
-                if username_follows:
-                    user.username = self.new_email
-                user.save(update_fields=["email", "username"])
-                audit_record(actor=user, action="account.email_changed", target=user)
-        except IntegrityError:  # taken by a sign-up since clean()
-            user.refresh_from_db()
-            self.add_error(None, ValidationError(EMAIL_TAKEN, code="taken"))
-            return False
-        return True
-
-
-class LanguageForm(forms.ModelForm):
-    class Meta:
-        model = Applicant
-        fields = ["preferred_language"]
-        labels = {"preferred_language": _("Language for e-mails and letters")}
-        widgets = {"preferred_language": forms.RadioSelect}
-
-    def __init__(self, *args, actor=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.actor = actor
-        self.initial_language = self.instance.preferred_language
-
-    def save(self, commit=True) -> Applicant:
-        applicant = self.instance
-        new = self.cleaned_data["preferred_language"]
-        with transaction.atomic():
-            applicant.save(update_fields=["preferred_language"])
-            if new != self.initial_language:
-                audit_record(
-                    actor=self.actor,
-                    action="account.language_changed",
-                    target=applicant,
-                    old=self.initial_language,
-                    new=new,
-                )
-        return applicant
+class LanguageForm(forms.Form):
+    # The model's own form field, as a ModelForm would make it, without touching the row.
+    preferred_language = Applicant._meta.get_field("preferred_language").formfield(
+        label=_("Language for e-mails and letters"), widget=forms.RadioSelect
+    )

@@ -1,6 +1,6 @@
 """Signing in and out, and the applicant's account: sign-up, confirmation, passwords,
-e-mail address and language. See ``common/forms.py`` for what each form checks and
-changes; these views only route and answer."""
+e-mail address and language. ``common/forms.py`` checks the input, ``common/services.py``
+makes the change and sends the e-mail; these views only route and answer."""
 
 from functools import wraps
 
@@ -12,7 +12,7 @@ from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError
-from django.db import connection, transaction
+from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
@@ -25,7 +25,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp import login as otp_login
 
-from common.audit import audit_record
 from common.forms import (
     NO_DEVICE,
     ChangePasswordForm,
@@ -39,9 +38,19 @@ from common.forms import (
     SignInForm,
     SignUpForm,
     VerifyForm,
-    awaiting_confirmation,
 )
 from common.permissions import is_verified, needs_second_factor, totp_devices
+from common.ratelimit import client_ip
+from common.services import (
+    AccountError,
+    account_confirm,
+    account_confirmation_resend,
+    account_email_change_confirm,
+    account_email_change_request,
+    account_sign_up,
+    applicant_language_change,
+    awaiting_confirmation,
+)
 from common.tokens import account_confirm_token, email_change_read
 
 User = get_user_model()
@@ -163,10 +172,21 @@ def _data(request):
 def sign_up(request):
     if request.user.is_authenticated:
         return redirect(_landing_url(request.user))
-    form = SignUpForm(request, data=_data(request))
+    form = SignUpForm(data=_data(request))
     if form.is_valid():
-        form.save()
-        return redirect("common:sign_up_sent")
+        data = form.cleaned_data
+        try:
+            account_sign_up(
+                email=data["email"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                password=data["password1"],
+                client_ip=client_ip(request),
+            )
+        except AccountError as error:
+            form.add_refusal(error)
+        else:
+            return redirect("common:sign_up_sent")
     return render(request, "common/sign_up.html", {"form": form}, status=_status(form))
 
 
@@ -193,10 +213,10 @@ def confirm(request, uidb64, token):
         and awaiting_confirmation(user)
         and account_confirm_token.check_token(user, token)
     ):
-        return render(request, "common/confirm_invalid.html", {"form": ResendForm(request)})
+        return render(request, "common/confirm_invalid.html", {"form": ResendForm()})
     form = ConfirmForm(user, request, data=_data(request))
     if form.is_valid():
-        form.save()
+        account_confirm(user=user)
         auth_login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
         messages.success(request, _("Your e-mail address is confirmed. You are signed in."))
         return redirect(_landing_url(user))
@@ -207,10 +227,16 @@ def confirm(request, uidb64, token):
 @require_http_methods(["GET", "POST"])
 @never_cache
 def confirm_resend(request):
-    form = ResendForm(request, data=_data(request))
+    form = ResendForm(data=_data(request))
     if form.is_valid():
-        form.save()
-        return redirect("common:confirm_resend_sent")
+        try:
+            account_confirmation_resend(
+                email=form.cleaned_data["email"], client_ip=client_ip(request)
+            )
+        except AccountError as error:
+            form.add_refusal(error)
+        else:
+            return redirect("common:confirm_resend_sent")
     return render(request, "common/confirm_resend.html", {"form": form}, status=_status(form))
 
 
@@ -251,12 +277,6 @@ class PasswordResetConfirmView(_StatusMixin, auth_views.PasswordResetConfirmView
     template_name = "common/password_reset_confirm.html"
     success_url = reverse_lazy("common:password_reset_complete")
 
-    def form_valid(self, form):
-        with transaction.atomic():
-            response = super().form_valid(form)
-            audit_record(actor=self.user, action="account.password_reset", target=self.user)
-        return response
-
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     http_method_names = ["get"]
@@ -276,7 +296,7 @@ def _applicant(user):
 def _account_page(request, language_form=None, status=200):
     applicant = _applicant(request.user)
     if applicant is not None and language_form is None:
-        language_form = LanguageForm(instance=applicant)
+        language_form = LanguageForm(initial={"preferred_language": applicant.preferred_language})
     return render(request, "common/account.html", {"language_form": language_form}, status=status)
 
 
@@ -294,9 +314,13 @@ def language_change(request):
     applicant = _applicant(request.user)
     if applicant is None:
         raise Http404
-    form = LanguageForm(request.POST, instance=applicant, actor=request.user)
+    form = LanguageForm(request.POST, initial={"preferred_language": applicant.preferred_language})
     if form.is_valid():
-        form.save()
+        applicant_language_change(
+            applicant=applicant,
+            language=form.cleaned_data["preferred_language"],
+            actor=request.user,
+        )
         messages.success(request, _("Your preferred language is saved."))
         return redirect("common:account")
     return _account_page(request, language_form=form)
@@ -314,11 +338,7 @@ class PasswordChangeView(_StatusMixin, auth_views.PasswordChangeView):
         return {**super().get_form_kwargs(), "request": self.request}
 
     def form_valid(self, form):
-        with transaction.atomic():
-            response = super().form_valid(form)
-            audit_record(
-                actor=self.request.user, action="account.password_changed", target=form.user
-            )
+        response = super().form_valid(form)  # saves through the form, see ChangePasswordForm
         messages.success(self.request, _("Your password is changed."))
         return response
 
@@ -333,15 +353,21 @@ password_change = _account_view(PasswordChangeView.as_view())
 def email_change(request):
     form = EmailChangeForm(request.user, request, data=_data(request))
     if form.is_valid():
-        form.save()
-        messages.success(
-            request,
-            _(
-                "We sent a link to your new e-mail address. Open it within 24 hours, while "
-                "signed in, to finish the change. Until then your address stays the same."
-            ),
-        )
-        return redirect("common:account")
+        try:
+            account_email_change_request(
+                user=request.user, new_email=form.cleaned_data["new_email"]
+            )
+        except AccountError as error:
+            form.add_refusal(error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "We sent a link to your new e-mail address. Open it within 24 hours, while "
+                    "signed in, to finish the change. Until then your address stays the same."
+                ),
+            )
+            return redirect("common:account")
     return render(request, "common/email_change.html", {"form": form}, status=_status(form))
 
 
@@ -356,7 +382,12 @@ def email_confirm(request, token):
     form = EmailConfirmForm(
         request.user, new_email, data=request.POST
     )  # bound: GET shows errors too
-    if request.method == "POST" and form.is_valid() and form.save():
-        messages.success(request, _("Your e-mail address is changed."))
-        return redirect("common:account")
+    if request.method == "POST" and form.is_valid():
+        try:
+            account_email_change_confirm(user=request.user, new_email=new_email)
+        except AccountError as error:
+            form.add_refusal(error)
+        else:
+            messages.success(request, _("Your e-mail address is changed."))
+            return redirect("common:account")
     return render(request, "common/email_confirm.html", {"form": form, "new_email": new_email})

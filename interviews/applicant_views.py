@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from centres.models import Centre, Slot
@@ -257,13 +258,17 @@ def hold(request, number: str):
             appointment = hold_confirm(hold=held, actor=request.user, now=now)
         except InterviewError as refusal:
             if refusal.code == "hold_expired":
+                minutes = _hold_minutes()
                 messages.error(
                     request,
-                    _(
+                    ngettext(
+                        "You held this time for more than %(minutes)s minute, so it was "
+                        "released. If it is still open it is selected below: confirm it again.",
                         "You held this time for more than %(minutes)s minutes, so it was "
-                        "released. If it is still open it is selected below: confirm it again."
+                        "released. If it is still open it is selected below: confirm it again.",
+                        minutes,
                     )
-                    % {"minutes": _hold_minutes()},
+                    % {"minutes": minutes},
                 )
             else:
                 messages.error(request, refusal.message)

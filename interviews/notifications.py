@@ -55,7 +55,7 @@ def appointment_calendar(appointment: Appointment, *, language: str) -> bytes:
     event.add("dtend", slot.ends_at.astimezone(centre.tz))
     event.add("summary", summary)
     event.add("description", description)
-    event.add("location", ", ".join(p for p in (centre.name, centre.address, centre.city) if p))
+    event.add("location", f"{centre.name}, {centre.full_address}")
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     calendar.add_component(event)
     calendar.add_missing_timezones()

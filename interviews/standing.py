@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from common.models import AuditEvent
 from enrolment.models import Application
@@ -33,7 +34,7 @@ class Standing:
 
 
 def local_when(moment: datetime, centre) -> str:
-    """ "Tuesday 14 March 2027 at 10:20" in the centre's zone, in the active language."""
+    """The local date and time in the centre's zone, e.g. "Tuesday 14 March 2027 at 10:20"."""
     local = timezone.localtime(moment, centre.tz)
     return _("%(date)s at %(time)s") % {
         "date": formats.date_format(local, "DATE_FORMAT"),
@@ -46,9 +47,10 @@ def local_date(day: date) -> str:
 
 
 def step_name(step: str) -> str:
+    """The interview step as a sentence names it ("your CBSA interview")."""
     return {
-        Step.CBSA: _("CBSA interview"),
-        Step.JOINT: _("joint CBSA and CBP interview"),
+        Step.CBSA: pgettext("inside a sentence", "CBSA interview"),
+        Step.JOINT: pgettext("inside a sentence", "joint CBSA and CBP interview"),
     }[step]
 
 
@@ -116,11 +118,15 @@ def _cbsa_passed_sentence(enrolment: Enrolment, appointment_centre) -> str:
 
 
 def _review_sentence(enrolment: Enrolment) -> str:
-    agency = {Agency.CBSA: _("the CBSA"), Agency.CBP: _("CBP")}.get(enrolment.review_agency, "")
+    if enrolment.review_agency == Agency.CBP:
+        return _(
+            "Your file has been referred to CBP for further review. You do not need to do "
+            "anything now; we will e-mail you when there is a decision."
+        )
     return _(
-        "Your file has been referred to %(agency)s for further review. You do not need to "
-        "do anything now; we will e-mail you when there is a decision."
-    ) % {"agency": agency}
+        "Your file has been referred to the CBSA for further review. You do not need to do "
+        "anything now; we will e-mail you when there is a decision."
+    )
 
 
 def application_standing(
@@ -227,11 +233,19 @@ class HistoryEntry:
 
 def _event_text(event: EnrolmentEvent) -> str | None:
     place = event.centre.name if event.centre else ""
-    texts = {
-        "cbsa_pass": _("You passed the CBSA part of your interview at %(place)s."),
+    if not place:  # a pass recorded without a centre: say it without one
+        texts = {
+            "cbsa_pass": _("You passed the CBSA part of your interview."),
+            "cbp_pass": _("You passed the CBP part of your interview."),
+        }
+    else:
+        texts = {
+            "cbsa_pass": _("You passed the CBSA part of your interview at %(place)s."),
+            "cbp_pass": _("You passed the CBP part of your interview at %(place)s."),
+        }
+    texts |= {
         "cbsa_refuse": _("The CBSA refused your enrolment."),
         "cbsa_refer": _("The CBSA referred your file for further review."),
-        "cbp_pass": _("You passed the CBP part of your interview at %(place)s."),
         "cbp_refuse": _("CBP refused your enrolment."),
         "cbp_refer": _("CBP referred your file for further review."),
         "no_show": _("You missed your interview."),
