@@ -63,3 +63,14 @@ def _isolated_cache(settings):
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager(settings):
+    """Tasks run in the test's own process, even when REDIS_URL points at a real Redis
+    (the integration tests start a real worker and switch this off themselves)."""
+    from nexus_portal.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER

@@ -24,3 +24,38 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.target_type.model}#{self.target_id}"
+
+
+class OutboxMessage(models.Model):
+    """A side effect (an e-mail, a waitlist match) recorded in the same transaction as
+    the change that causes it, and delivered by a task after the commit.
+
+    ``key`` is the event's idempotency key ("appointment.booked:42"): the unique
+    constraint makes "the same message twice for the same event" impossible. A message
+    is delivered by whoever claims it (``claimed_until``) and done once ``delivered_at``
+    is set; a claim that outlives its worker (killed mid-task) runs out and the message
+    is delivered again by the relay. See ``common/outbox.py``.
+    """
+
+    topic = models.CharField(max_length=64)
+    key = models.CharField(max_length=200, unique=True)
+    payload = models.JSONField(default=dict, blank=True)  # primary keys and codes only
+    created_at = models.DateTimeField(auto_now_add=True)
+    available_at = models.DateTimeField()  # not before (backoff after a failure)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=200, blank=True)  # the exception's class only
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["available_at"],
+                name="outbox_pending",
+                condition=models.Q(delivered_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.key

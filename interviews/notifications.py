@@ -1,7 +1,8 @@
 """What the applicant is told when their appointment is booked, moved or cancelled.
 
-Each message goes out only after the change commits (``transaction.on_commit``), in the
-applicant's preferred language, as text and HTML, with an ``.ics`` calendar entry. The
+Each message is recorded in the outbox with the change (``common/outbox.py``) and sent
+by a worker after the commit, once per event, in the applicant's preferred language, as
+text and HTML, with an ``.ics`` calendar entry. The
 entry keeps one UID for an appointment and every time it is moved (``SEQUENCE`` counts
 the moves), so calendar apps update the one event instead of adding another; its times
 carry the centre's IANA zone with a VTIMEZONE block, so every calendar shows the right
@@ -11,15 +12,16 @@ hour wherever the reader is.
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from common.mail import Attachment, mail_send
+from common.outbox import outbox_handler, outbox_put
 from interviews.models import Appointment
 
+APPOINTMENT_MAIL = "mail.appointment"
 BOOKED = "booked"
 RESCHEDULED = "rescheduled"
 CANCELLED = "cancelled"
@@ -63,14 +65,23 @@ def appointment_calendar(appointment: Appointment, *, language: str) -> bytes:
 
 
 def appointment_notify(appointment: Appointment, event: str) -> None:
-    """Tell the applicant about ``event`` once the current transaction commits."""
-    transaction.on_commit(lambda: appointment_message_send(appointment.pk, event))
+    """Record, in the current transaction, that the applicant is to be told of ``event``."""
+    outbox_put(
+        topic=APPOINTMENT_MAIL,
+        key=f"appointment.{event}:{appointment.pk}",
+        appointment=appointment.pk,
+        event=event,
+    )
 
 
-def appointment_message_send(appointment_id: int, event: str) -> None:
+@outbox_handler(APPOINTMENT_MAIL)
+def appointment_message_send(payload: dict) -> None:
+    event = payload["event"]
     appointment = Appointment.objects.select_related(
         "slot__centre", "application__applicant__user"
-    ).get(pk=appointment_id)
+    ).get(pk=payload["appointment"])
+    if event != CANCELLED and appointment.status not in Appointment.ACTIVE:
+        return  # cancelled or moved before this went out: that message says so instead
     applicant = appointment.application.applicant
     user = applicant.user
     if user is None or not user.email:

@@ -159,10 +159,21 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
+# A broker that is down must not hold up a request: fail fast, the outbox relay retries.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+# The outbox (common/outbox.py): how often the relay hands waiting messages out again,
+# and how long a worker's claim on a message lasts before another may take it.
+OUTBOX_RELAY_SECONDS = env.int("OUTBOX_RELAY_SECONDS", default=60)
+OUTBOX_CLAIM_SECONDS = env.int("OUTBOX_CLAIM_SECONDS", default=5 * 60)
 CELERY_BEAT_SCHEDULE = {
     "generate-slots-ahead": {
         "task": "centres.tasks.slots_generate_all_task",
         "schedule": 60 * 60,
+    },
+    "relay-outbox": {
+        "task": "common.tasks.outbox_relay_task",
+        "schedule": OUTBOX_RELAY_SECONDS,
     },
     "release-expired-holds": {
         "task": "interviews.tasks.holds_release_expired_task",
@@ -172,7 +183,10 @@ CELERY_BEAT_SCHEDULE = {
 
 # E-mail: console by default, SMTP when EMAIL_URL says so (e.g. smtp+tls://user:pw@host:587).
 _email = env.email_url("EMAIL_URL", default="consolemail://")
-EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+# EMAIL_BACKEND names a backend class directly (wins over EMAIL_URL's), e.g. the file
+# backend, which writes each message under EMAIL_FILE_PATH.
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=_email["EMAIL_BACKEND"])
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 EMAIL_HOST = _email.get("EMAIL_HOST", "")
 EMAIL_PORT = _email.get("EMAIL_PORT") or 25
 EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
