@@ -1,20 +1,30 @@
-"""Linking a portal account to the application the agencies already hold.
+"""Every write in the enrolment app.
 
-The applicant proves the application is theirs with its number and their date of birth
-(both on the conditional-approval letter). Wrong guesses count against a per-account
-lock-out, and a miss never says which of the two was wrong.
+Linking a portal account to the application the agencies already hold: the applicant
+proves the application is theirs with its number and their date of birth (both on the
+conditional-approval letter). Wrong guesses count against a per-account lock-out, and a
+miss never says which of the two was wrong.
+
+The renewal-benefit extension (``membership_benefits_sweep``, a daily job).
 """
 
-from datetime import date
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from common.audit import audit_record
 from common.errors import ApplicationError
+from common.outbox import outbox_put
 from common.ratelimit import RateLimit
-from enrolment.models import Applicant, Application
+from enrolment.models import Applicant, Application, Membership
+from interviews.models import Enrolment
+
+logger = logging.getLogger(__name__)
 
 LINK_APPLICATION = RateLimit("link-application")
 
@@ -96,3 +106,167 @@ def application_link(*, user, number: str, date_of_birth: date) -> Application:
             actor=user, action="application.linked", target=applicant, application=application.pk
         )
     return application
+
+
+# --- The renewal-benefit extension --------------------------------------------------------
+
+BENEFITS_MAIL = "mail.membership_benefits"
+# The longest a renewal applied for in time keeps the benefits past the expiry date.
+BENEFITS_EXTENSION_YEARS = 5
+# Enrolment states in which a renewal is over, and the audit's word for each.
+RENEWAL_OVER = {
+    Enrolment.State.REFUSED: "refused",
+    Enrolment.State.EXPIRED: "expired",
+    Enrolment.State.ENROLLED: "completed",
+}
+
+
+def add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def _renewals_under_way() -> QuerySet[Application]:
+    """Renewals of the outer membership applied for before its expiry date and not over:
+    not withdrawn, and not refused, expired or completed (a renewal without an enrolment
+    yet, still being reviewed or awaiting its interview, is under way)."""
+    return (
+        Application.objects.filter(
+            kind=Application.Kind.RENEWAL,
+            membership=OuterRef("pk"),
+            submitted_at__date__lt=OuterRef("expires_on"),
+        )
+        .exclude(status=Application.Status.WITHDRAWN)
+        .exclude(enrolment__state__in=list(RENEWAL_OVER))
+    )
+
+
+def _extension_ends(today: date) -> Q:
+    """A running extension ends: auto-renewed, past its five years, or no renewal under way."""
+    return (
+        Q(auto_renewed=True) | Q(benefits_extended_until__lt=today) | ~Exists(_renewals_under_way())
+    )
+
+
+def _end_reason(membership: Membership, today: date) -> str:
+    """Why an extension ends, for the audit row: a code, never personal data."""
+    if membership.auto_renewed:
+        return "auto_renewed"
+    if membership.benefits_extended_until < today:
+        return "limit_reached"
+    renewal = (
+        Application.objects.filter(
+            kind=Application.Kind.RENEWAL,
+            membership=membership,
+            submitted_at__date__lt=membership.expires_on,
+        )
+        .select_related("enrolment")
+        .order_by("-submitted_at", "-pk")
+        .first()
+    )
+    if renewal is None:
+        return "no_renewal"
+    if renewal.status == Application.Status.WITHDRAWN:
+        return "withdrawn"
+    enrolment = getattr(renewal, "enrolment", None)
+    if enrolment is not None and enrolment.state in RENEWAL_OVER:
+        return RENEWAL_OVER[enrolment.state]
+    return "no_renewal"
+
+
+@dataclass(frozen=True)
+class BenefitsSweep:
+    extended: int
+    ended: int
+
+
+def membership_benefits_sweep(*, today: date) -> BenefitsSweep:
+    """Apply and end renewal-benefit extensions (daily job); safe to run twice at once.
+
+    A member who applied to renew before the membership's expiry date keeps their
+    benefits past it while the renewal is under way, for at most five years: until
+    ``expires_on`` + five years. Auto-renewed memberships get no extension.
+
+    1. Extensions start on the expiry date (before it the membership is valid anyway, and
+       a renewal completed in time needs none). Each is set by a conditional update
+       (still unset, same expiry date, a renewal still under way), so of two runs at once
+       one changes the row and the other finds nothing to do; only the one that changed it
+       writes the audit row and records the e-mail (its outbox key names the membership
+       and the date: one message, however often the sweep runs).
+    2. An extension ends when the renewal is refused, withdrawn or expires, the membership
+       is auto-renewed, or its five years are over — again by a conditional update on the
+       value read, with one audit row. A completed renewal ends it itself
+       (``interviews.services.workflow._complete`` gives the new expiry date).
+    """
+    years = BENEFITS_EXTENSION_YEARS
+    ended = 0
+    running = Membership.objects.filter(benefits_extended_until__isnull=False).filter(
+        _extension_ends(today)
+    )
+    for membership in running.order_by("pk"):
+        with transaction.atomic():
+            changed = (
+                Membership.objects.filter(
+                    pk=membership.pk, benefits_extended_until=membership.benefits_extended_until
+                )
+                .filter(_extension_ends(today))
+                .update(benefits_extended_until=None)
+            )
+            if changed != 1:
+                continue  # the renewal completed, or another run ended it first
+            audit_record(
+                actor=None,
+                action="membership.benefits_extension_ended",
+                target=membership,
+                until=membership.benefits_extended_until.isoformat(),
+                reason=_end_reason(membership, today),
+            )
+            ended += 1
+
+    extended = 0
+    # The five-year limit, coarsely in the database (one day's slack for 29 February),
+    # exactly below.
+    earliest = add_years(today, -years) - timedelta(days=1)
+    due = Membership.objects.filter(
+        benefits_extended_until__isnull=True,
+        auto_renewed=False,
+        expires_on__lte=today,
+        expires_on__gte=earliest,
+    ).filter(Exists(_renewals_under_way()))
+    for membership in due.order_by("pk"):
+        until = add_years(membership.expires_on, years)
+        if until < today:
+            continue
+        with transaction.atomic():
+            # The expiry date read is part of the condition: a renewal completed meanwhile
+            # has moved it (and its extension must not come back).
+            changed = (
+                Membership.objects.filter(
+                    pk=membership.pk,
+                    benefits_extended_until__isnull=True,
+                    auto_renewed=False,
+                    expires_on=membership.expires_on,
+                )
+                .filter(Exists(_renewals_under_way()))
+                .update(benefits_extended_until=until)
+            )
+            if changed != 1:
+                continue
+            audit_record(
+                actor=None,
+                action="membership.benefits_extended",
+                target=membership,
+                until=until.isoformat(),
+            )
+            outbox_put(
+                topic=BENEFITS_MAIL,
+                key=f"membership.benefits_extended:{membership.pk}:{until.isoformat()}",
+                membership=membership.pk,
+                until=until.isoformat(),
+            )
+            extended += 1
+    if extended or ended:
+        logger.info("benefit extensions: %s applied, %s ended", extended, ended)
+    return BenefitsSweep(extended=extended, ended=ended)

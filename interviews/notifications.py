@@ -1,4 +1,6 @@
-"""What the applicant is told when their appointment is booked, moved or cancelled.
+"""What the applicant is told: their appointment is booked, moved or cancelled; it is
+coming up (reminders); the CBSA part is done and how to finish the CBP part; the
+enrolment is complete.
 
 Each message is recorded in the outbox with the change (``common/outbox.py``) and sent
 by a worker after the commit, once per event, in the applicant's preferred language, as
@@ -9,22 +11,26 @@ carry the centre's IANA zone with a VTIMEZONE block, so every calendar shows the
 hour wherever the reader is.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from common.mail import Attachment, mail_send
 from common.outbox import outbox_handler, outbox_put
-from interviews.models import Appointment
+from interviews.models import PATH_BOOKING, Appointment, CbpSite, Enrolment
 
 APPOINTMENT_MAIL = "mail.appointment"
 BOOKED = "booked"
 RESCHEDULED = "rescheduled"
 CANCELLED = "cancelled"
+REMINDER_MAIL = "mail.appointment_reminder"
+ENROLMENT_MAIL = "mail.enrolment"
+CBSA_COMPLETE = "cbsa_complete"
+ENROLLED = "enrolled"
 
 
 def _first_and_moves(appointment: Appointment) -> tuple[Appointment, int]:
@@ -110,4 +116,117 @@ def appointment_message_send(payload: dict) -> None:
                 "text/calendar; method=" + ("CANCEL" if event == CANCELLED else "REQUEST"),
             ),
         ),
+    )
+
+
+def appointments_remind(*, now: datetime | None = None) -> int:
+    """Record the reminders now due (hourly job); returns how many were recorded.
+
+    A booked appointment gets one reminder per ``REMINDER_DAYS_BEFORE`` entry, once it
+    starts within that many days: the outbox key (appointment and days) makes each one
+    once, however often this runs, at once or not. When the job was down past a reminder
+    moment only the nearest one is sent, and none that fell due before the time was booked
+    (or moved there): its confirmation has just told the applicant.
+    """
+    now = now or timezone.now()
+    days_before = sorted(settings.REMINDER_DAYS_BEFORE)
+    if not days_before:
+        return 0
+    upcoming = Appointment.objects.filter(
+        status=Appointment.Status.BOOKED,
+        slot__starts_at__gt=now,
+        slot__starts_at__lte=now + timedelta(days=days_before[-1]),
+    ).select_related("slot")
+    recorded = 0
+    for appointment in upcoming.order_by("slot__starts_at", "pk"):
+        starts_at = appointment.slot.starts_at
+        days = next(d for d in days_before if starts_at <= now + timedelta(days=d))
+        if appointment.created_at >= starts_at - timedelta(days=days):
+            continue
+        if outbox_put(
+            topic=REMINDER_MAIL,
+            key=f"appointment.reminder:{appointment.pk}:{days}",
+            appointment=appointment.pk,
+            days=days,
+        ):
+            recorded += 1
+    return recorded
+
+
+@outbox_handler(REMINDER_MAIL)
+def appointment_reminder_send(payload: dict) -> None:
+    appointment = Appointment.objects.select_related(
+        "slot__centre", "application__applicant__user"
+    ).get(pk=payload["appointment"])
+    if appointment.status != Appointment.Status.BOOKED or appointment.slot.starts_at <= (
+        timezone.now()
+    ):
+        return  # cancelled, moved (the new time has its own), checked in, or past
+    applicant = appointment.application.applicant
+    user = applicant.user
+    if user is None or not user.email:
+        return
+    language = applicant.preferred_language
+    centre = appointment.slot.centre
+    with translation.override(language):
+        dashboard_url = settings.SITE_URL + reverse("enrolment:dashboard")
+    mail_send(
+        template_prefix="interviews/emails/reminder",
+        context={
+            "applicant": applicant,
+            "appointment": appointment,
+            "centre": centre,
+            "starts_at": appointment.slot.starts_at,
+            "time_zone": centre.time_zone,
+            "dashboard_url": dashboard_url,
+        },
+        to=[user.email],
+        language=language,
+    )
+
+
+def enrolment_notify(enrolment: Enrolment, event: str) -> None:
+    """Record, in the current transaction, that the applicant is to be told of ``event``
+    (``CBSA_COMPLETE`` when the CBSA part is shared with CBP, ``ENROLLED``)."""
+    outbox_put(
+        topic=ENROLMENT_MAIL,
+        key=f"enrolment.{event}:{enrolment.pk}",
+        enrolment=enrolment.pk,
+        event=event,
+    )
+
+
+@outbox_handler(ENROLMENT_MAIL)
+def enrolment_message_send(payload: dict) -> None:
+    event = payload["event"]
+    enrolment = Enrolment.objects.select_related(
+        "application__applicant__user", "cbsa_centre__counterpart", "membership"
+    ).get(pk=payload["enrolment"])
+    expected = {CBSA_COMPLETE: Enrolment.State.SHARED_WITH_CBP, ENROLLED: Enrolment.State.ENROLLED}
+    if enrolment.state != expected[event]:
+        return  # moved on before this went out (e.g. CBP completed it): that message says so
+    application = enrolment.application
+    applicant = application.applicant
+    user = applicant.user
+    if user is None or not user.email:
+        return
+    language = applicant.preferred_language
+    counterpart = enrolment.cbsa_centre.counterpart if enrolment.cbsa_centre else None
+    booking = PATH_BOOKING.get(application.path)
+    with translation.override(language):
+        dashboard_url = settings.SITE_URL + reverse("enrolment:dashboard")
+    mail_send(
+        template_prefix=f"interviews/emails/{event}",
+        context={
+            "applicant": applicant,
+            "application": application,
+            "enrolment": enrolment,
+            "at_preclearance": booking is not None and booking.cbp_site == CbpSite.PRECLEARANCE,
+            "counterpart": counterpart,
+            "membership": enrolment.membership,
+            "renewal": application.kind == application.Kind.RENEWAL,
+            "dashboard_url": dashboard_url,
+        },
+        to=[user.email],
+        language=language,
     )

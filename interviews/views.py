@@ -237,4 +237,5 @@ def find_traveller(request):
             last_name=form.cleaned_data["last_name"],
             date_of_birth=form.cleaned_data["date_of_birth"],
         ).select_related("application__applicant__user", "cbsa_centre")
+        results = results.prefetch_related("application__applicant__memberships")
     return render(request, "interviews/find.html", {"form": form, "results": results})
