@@ -8,6 +8,7 @@ booking without a booth is refused and nothing is saved.
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from uuid import uuid4
 
 from django.conf import settings
 from django.db import transaction
@@ -18,6 +19,12 @@ from django.utils.translation import ngettext
 from centres.models import Centre, Closure, ExtraCapacity, OpeningRule, Slot
 from common.audit import audit_record
 from common.errors import ApplicationError
+from common.outbox import outbox_put
+
+# The earlier-time waitlist's topic (interviews.services.booths.SLOT_FREED): slots that
+# gained a free booth are matched against it after the commit. Named here rather than
+# imported so that centres does not depend on interviews.
+SLOT_FREED = "waitlist.slot_freed"
 
 
 class CapacityError(ApplicationError):
@@ -138,6 +145,7 @@ def centre_slots_generate(
         )
         to_update: list[Slot] = []
         to_remove: list[int] = []
+        freed: list[Slot] = []
         for slot in existing:
             planned = plan.pop(slot.starts_at, None)
             capacity = planned.capacity if planned else 0
@@ -148,6 +156,8 @@ def centre_slots_generate(
                 if slot.capacity:  # a closed slot (capacity 0) is already as removed as it gets
                     to_remove.append(slot.pk)
             elif (slot.capacity, slot.ends_at) != (capacity, ends_at):
+                if capacity > max(slot.capacity, slot.booked):
+                    freed.append(slot)  # more booths than before, and some are free
                 slot.capacity, slot.ends_at = capacity, ends_at
                 to_update.append(slot)
         if strict and result.stranded:
@@ -167,7 +177,30 @@ def centre_slots_generate(
             batch_size=500,
         )
         result.created = len(created)
+        _slots_freed_announce(centre, [*freed, *(s for s in created if s.capacity)])
     return result
+
+
+def _slots_freed_announce(centre: Centre, slots: list[Slot]) -> None:
+    """One outbox message per regeneration that opened booths, listing the slots,
+    soonest first: the waitlist matcher checks cheaply whether any request could want
+    them (usually none: the periodic job only adds the horizon's new day)."""
+    if not slots:
+        return
+    slot_ids = [s.pk for s in sorted(slots, key=lambda s: s.starts_at)]
+    if None in slot_ids:  # a backend that does not return the created rows' keys
+        starts = [s.starts_at for s in slots]
+        slot_ids = list(
+            Slot.objects.filter(centre=centre, starts_at__in=starts)
+            .order_by("starts_at")
+            .values_list("pk", flat=True)
+        )
+    outbox_put(
+        topic=SLOT_FREED,
+        key=f"slot.freed:centre:{centre.pk}:{uuid4().hex}",
+        centre=centre.pk,
+        slots=slot_ids,
+    )
 
 
 def _stranded_message(count: int) -> str:

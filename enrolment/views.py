@@ -16,8 +16,9 @@ from common.errors import ApplicationError
 from enrolment.forms import LinkApplicationForm
 from enrolment.selectors import applicant_of, own_application_or_404
 from enrolment.services import application_link
-from interviews.models import Appointment
-from interviews.standing import application_history, application_standing
+from interviews.models import Appointment, WaitlistRequest
+from interviews.standing import BOOK, application_history, application_standing
+from interviews.waitlist_views import TIMES_OF_DAY
 
 
 @require_GET
@@ -28,24 +29,62 @@ def dashboard(request):
         return render(request, "enrolment/dashboard.html", {"applicant": None})
     now = timezone.now()
     appointments = Appointment.objects.select_related("slot__centre").order_by("created_at")
+    waiting = WaitlistRequest.objects.filter(status=WaitlistRequest.Status.ACTIVE)
     applications = (
         applicant.applications.select_related(
-            "membership", "enrolment__cbsa_centre__counterpart", "slot_hold__slot__centre"
+            "membership",
+            "enrolment__cbsa_centre__counterpart",
+            "slot_hold__slot__centre",
+            "slot_hold__waitlist_offer",
         )
-        .prefetch_related(Prefetch("appointments", queryset=appointments))
+        .prefetch_related(
+            Prefetch("appointments", queryset=appointments),
+            Prefetch(
+                "waitlist_requests",
+                queryset=waiting.prefetch_related("centres"),
+                to_attr="waiting",
+            ),
+        )
         .order_by("-submitted_at")
     )
     cards = []
     for application in applications:
         hold = getattr(application, "slot_hold", None)
+        hold = hold if hold and hold.expires_at > now else None
+        standing = application_standing(application, now=now)
+        waitlist = application.waiting[0] if application.waiting else None
         cards.append(
             {
                 "application": application,
-                "standing": application_standing(application, now=now),
-                "hold": hold if hold and hold.expires_at > now else None,
+                "standing": standing,
+                "hold": hold,
+                "offer": getattr(hold, "waitlist_offer", None) if hold else None,
+                "waitlist": _waitlist_summary(waitlist) if waitlist else None,
+                "may_wait": waitlist is None and _may_wait(application, standing, now),
             }
         )
     return render(request, "enrolment/dashboard.html", {"applicant": applicant, "cards": cards})
+
+
+def _may_wait(application, standing, now) -> bool:
+    """Whether to offer "Ask for an earlier time": booking is open, or the appointment
+    is booked and still ahead (the service checks the rest)."""
+    if not application.may_book:
+        return False
+    appointment = standing.appointment
+    if appointment is None:
+        return standing.next_action == BOOK
+    return appointment.status == Appointment.Status.BOOKED and appointment.slot.starts_at > now
+
+
+def _waitlist_summary(waiting: WaitlistRequest) -> dict:
+    return {
+        "request": waiting,
+        "centres": ", ".join(sorted(c.name for c in waiting.centres.all())),
+        "times": ", ".join(
+            str(label).lower() for value, label in TIMES_OF_DAY if getattr(waiting, value)
+        ),
+    }
 
 
 @require_http_methods(["GET", "POST"])

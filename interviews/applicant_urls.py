@@ -3,6 +3,7 @@
 from django.urls import path
 
 from interviews import applicant_views as views
+from interviews import waitlist_views
 
 app_name = "booking"
 urlpatterns = [
@@ -12,4 +13,6 @@ urlpatterns = [
     path("appointments/<int:pk>/", views.appointment_detail, name="appointment"),
     path("appointments/<int:pk>/cancel/", views.appointment_cancel_view, name="cancel"),
     path("appointments/<int:pk>/calendar.ics", views.appointment_ics, name="calendar"),
+    path("applications/<str:number>/earlier-time/", waitlist_views.waitlist_new, name="waitlist"),
+    path("earlier-time/<int:pk>/stop/", waitlist_views.waitlist_stop, name="waitlist_stop"),
 ]

@@ -7,4 +7,6 @@ class InterviewsConfig(AppConfig):
     verbose_name = _("Interviews")
 
     def ready(self) -> None:
-        from interviews import notifications  # noqa: F401 -- registers outbox handlers
+        # Each registers its outbox handlers.
+        from interviews import notifications, waitlist_mail  # noqa: F401
+        from interviews.services import waitlist  # noqa: F401

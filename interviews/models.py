@@ -1,8 +1,9 @@
 from dataclasses import dataclass
+from datetime import time
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from centres.models import Centre, Slot
@@ -209,6 +210,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     # A missed appointment: the applicant may book again.
     Transition("no_show", S.AWAITING_INTERVIEW, S.NO_SHOW, Agency.CBSA, _ALL),
     Transition("no_show", S.AWAITING_INTERVIEW, S.NO_SHOW, Agency.CBP, _JOINT),
+    # Nobody recorded it: the centre's day ended with the appointment still booked.
+    Transition("no_show", S.AWAITING_INTERVIEW, S.NO_SHOW, None, _ALL),
     Transition("rebook", S.NO_SHOW, S.AWAITING_INTERVIEW, None, _ALL),
     # The explicit, recorded share of the CBSA information with CBP.
     Transition("share_with_cbp", S.CBSA_PASSED, S.SHARED_WITH_CBP, Agency.CBSA, _SHARED_PATHS),
@@ -353,3 +356,138 @@ class SlotHold(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application} holds {self.slot} until {self.expires_at:%H:%M}"
+
+
+class WaitlistRequest(models.Model):
+    """An applicant's wish for an earlier time: at these centres, between these local days,
+    at these times of day. Matched, oldest first, whenever a booth frees up
+    (``interviews.services.waitlist``): the time is offered with a hold, or — with
+    ``auto_rebook`` — booked at once, the old appointment's booth released in the same
+    transaction. One active request per application.
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Looking for an earlier time")
+        FULFILLED = "fulfilled", _("Earlier time found")
+        CANCELLED = "cancelled", _("Stopped looking")
+
+    # Times of day, by the slot's start in the centre's local time.
+    MORNING_ENDS = time(12, 0)
+    EVENING_STARTS = time(17, 0)
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="waitlist_requests"
+    )
+    # The appointment to move, when there was one: if it is cancelled, not moved, the
+    # request lapses instead of booking a new one.
+    appointment = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    centres = models.ManyToManyField(Centre, verbose_name=_("centres"), related_name="+")
+    earliest = models.DateField(_("from"))
+    latest = models.DateField(_("until"))
+    mornings = models.BooleanField(_("mornings (before noon)"), default=True)
+    afternoons = models.BooleanField(_("afternoons (noon to 5 p.m.)"), default=True)
+    evenings = models.BooleanField(_("evenings (from 5 p.m.)"), default=True)
+    auto_rebook = models.BooleanField(_("move me automatically"), default=False)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
+    )
+    created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("earlier-time request")
+        verbose_name_plural = _("earlier-time requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application"],
+                condition=Q(status="active"),
+                name="waitlist_one_active_per_application",
+            ),
+            models.CheckConstraint(
+                condition=Q(earliest__lte=F("latest")), name="waitlist_window_in_order"
+            ),
+            models.CheckConstraint(
+                condition=Q(mornings=True) | Q(afternoons=True) | Q(evenings=True),
+                name="waitlist_some_time_of_day",
+            ),
+        ]
+        indexes = [
+            # FIFO over the active requests: the matcher's scan.
+            models.Index(
+                fields=["created_at", "id"],
+                condition=Q(status="active"),
+                name="waitlist_active_fifo",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} waits for {self.earliest}–{self.latest}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+    @classmethod
+    def time_of_day(cls, local_start: time) -> str:
+        """The field that says whether a slot starting at this local time is wanted."""
+        if local_start < cls.MORNING_ENDS:
+            return "mornings"
+        if local_start < cls.EVENING_STARTS:
+            return "afternoons"
+        return "evenings"
+
+    def wants_time(self, local_start: time) -> bool:
+        return getattr(self, self.time_of_day(local_start))
+
+
+class WaitlistOffer(models.Model):
+    """One slot given to one request: held for the applicant to accept (``hold``), or
+    booked at once for an ``auto_rebook`` request (accepted, no hold). A slot is offered
+    to a request at most once (a declined or expired offer is not repeated).
+
+    An offer still ``offered`` whose hold has ended (the row is gone) is settled as
+    expired or declined by the next match of its slot: the hold's end announces the
+    freed booth.
+    """
+
+    class Status(models.TextChoices):
+        OFFERED = "offered", _("Offered")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        EXPIRED = "expired", _("Expired")
+
+    request = models.ForeignKey(WaitlistRequest, on_delete=models.CASCADE, related_name="offers")
+    slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="+")
+    # Not a database constraint, and nothing done to the offer when the hold row goes:
+    # ending a hold stays the one conditional DELETE it is everywhere (no extra row
+    # locked before it, so no new lock order against ``hold_confirm``). Hold ids are
+    # never reused, so an ended hold's id keeps naming it.
+    hold = models.OneToOneField(
+        SlotHold,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="waitlist_offer",
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.OFFERED
+    )
+    expires_at = models.DateTimeField(_("offered until"), null=True, blank=True)
+    created_at = models.DateTimeField(_("offered at"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("earlier-time offer")
+        verbose_name_plural = _("earlier-time offers")
+        constraints = [
+            models.UniqueConstraint(fields=["request", "slot"], name="waitlist_offer_once"),
+        ]
+        indexes = [models.Index(fields=["slot", "status"], name="waitlist_offer_slot_status")]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} offered {self.slot_id} ({self.status})"

@@ -8,6 +8,7 @@ refuses to start without a real ``SECRET_KEY``, ``ALLOWED_HOSTS`` and database.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -179,6 +180,20 @@ CELERY_BEAT_SCHEDULE = {
         "task": "interviews.tasks.holds_release_expired_task",
         "schedule": 60,
     },
+    # Hourly: each centre's local day ends at a different UTC hour.
+    "mark-no-shows": {
+        "task": "interviews.tasks.appointments_mark_no_shows_task",
+        "schedule": 60 * 60,
+    },
+    "send-appointment-reminders": {
+        "task": "interviews.tasks.appointment_reminders_task",
+        "schedule": 60 * 60,
+    },
+    # Daily, just after midnight UTC (the date the sweep calls today has turned).
+    "sweep-membership-benefits": {
+        "task": "enrolment.tasks.membership_benefits_sweep_task",
+        "schedule": crontab(hour=0, minute=15),
+    },
 }
 
 # E-mail: console by default, SMTP when EMAIL_URL says so (e.g. smtp+tls://user:pw@host:587).
@@ -240,3 +255,12 @@ ENROLMENT_ON_ARRIVAL = env.bool("ENROLMENT_ON_ARRIVAL", default=False)
 MEMBERSHIP_TERM_YEARS = 5
 # How long a chosen time is kept for an applicant while they confirm it.
 SLOT_HOLD_MINUTES = env.int("SLOT_HOLD_MINUTES", default=10)
+# How long an earlier time found by the waitlist is held for the applicant to accept it.
+WAITLIST_OFFER_MINUTES = env.int("WAITLIST_OFFER_MINUTES", default=60)
+# How many days before a booked appointment the applicant is reminded of it (one e-mail
+# per entry, never for a time booked after the reminder was due).
+REMINDER_DAYS_BEFORE = sorted(
+    set(env.list("REMINDER_DAYS_BEFORE", cast=int, default=[3, 1])), reverse=True
+)
+if any(days < 1 for days in REMINDER_DAYS_BEFORE):
+    raise ImproperlyConfigured("REMINDER_DAYS_BEFORE takes whole days of 1 or more.")

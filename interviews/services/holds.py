@@ -22,7 +22,7 @@ from centres.models import Slot
 from common.audit import audit_record
 from enrolment.models import Application
 from interviews.errors import InterviewError
-from interviews.models import Appointment, SlotHold
+from interviews.models import Appointment, SlotHold, WaitlistOffer
 from interviews.services.booking import (
     appointment_book,
     appointment_reschedule,
@@ -31,7 +31,7 @@ from interviews.services.booking import (
     lock_active_appointment,
     lock_application,
 )
-from interviews.services.booths import booth_take, hold_end
+from interviews.services.booths import booth_take, hold_end, slot_freed_announce
 
 
 def _take_booth_or_sweep(slot: Slot, now: datetime) -> None:
@@ -118,7 +118,10 @@ def hold_confirm(*, hold: SlotHold, actor, now: datetime | None = None) -> Appoi
         )
         if hold is None:
             raise _hold_gone()
-        hold_end(hold)  # the booth is free again, under this transaction's slot lock
+        offer = WaitlistOffer.objects.filter(hold=hold, status=WaitlistOffer.Status.OFFERED).first()
+        # The booth is free again, under this transaction's slot lock; not announced to
+        # the waitlist unless the booking below is refused (then it stays free).
+        hold_end(hold, announce=False)
         if hold.expires_at <= now:
             refusal = _hold_gone()
         else:
@@ -134,6 +137,13 @@ def hold_confirm(*, hold: SlotHold, actor, now: datetime | None = None) -> Appoi
                         )
             except InterviewError as error:
                 refusal = error
+        if refusal is not None:
+            slot_freed_announce(slot_ids=[hold.slot_id])
+        elif offer is not None:
+            # The waitlist builds on this module: imported here to keep that one way.
+            from interviews.services.waitlist import waitlist_offer_accept
+
+            waitlist_offer_accept(offer=offer, appointment=appointment, actor=actor)
         audit_record(
             actor=actor,
             action="slot.hold_ended",

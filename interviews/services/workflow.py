@@ -7,9 +7,10 @@ Each service:
    move must be for the officer's agency and at one of their centres (else "forbidden");
 3. looks the move up in ``interviews.models.TRANSITIONS`` and refuses an illegal one;
 4. changes the rows and writes the history row in the same transaction (nothing is
-   half-applied).
+   half-applied), and records the applicant's e-mail in the outbox with them.
 """
 
+import logging
 import secrets
 from datetime import date, datetime
 
@@ -34,8 +35,11 @@ from interviews.models import (
     Transition,
     transition_for,
 )
+from interviews.notifications import CBSA_COMPLETE, ENROLLED, enrolment_notify
 from interviews.selectors import enrolments_visible_to
 from interviews.services.booths import booth_release
+
+logger = logging.getLogger(__name__)
 
 OUTCOMES = ("pass", "refuse", "refer")
 # What the CBSA side shares with CBP: names of the fields, recorded in the history.
@@ -247,6 +251,7 @@ def _complete(enrolment: Enrolment, *, now: datetime) -> Membership:
 def _finish(enrolment: Enrolment, event: EnrolmentEvent, *, now: datetime) -> EnrolmentEvent:
     if event.to_state == Enrolment.State.ENROLLED:
         _complete(enrolment, now=now)
+        enrolment_notify(enrolment, ENROLLED)
     return event
 
 
@@ -309,6 +314,55 @@ def appointment_record_no_show(
             enrolment, transition, actor=officer, agency=profile.agency,
             centre=appointment.slot.centre, appointment=appointment,
         )  # fmt: skip
+
+
+def appointments_mark_no_shows(*, now: datetime | None = None) -> int:
+    """Mark as missed every appointment still booked — never checked in — once its
+    centre's local day has ended (hourly job); returns how many. Safe to run twice at once.
+
+    The system has no officer, so ``appointment_record_no_show`` (an officer's act, scoped
+    to their agency and centres) is not called; each appointment takes the same steps:
+    1. the application lock every transition takes, then the appointment read again: one
+       checked in, cancelled or moved meanwhile — or marked by another run — is left;
+    2. the system's declared ``no_show`` move from the table (agency None), checked
+       against the enrolment's state: an illegal one is logged and left;
+    3. the appointment booked → no_show by a conditional update, and the history row
+       (no actor, no agency: nobody recorded it; the centre, the appointment) in the same
+       transaction. Its booth stays taken, as with an officer's no-show.
+    """
+    now = now or timezone.now()
+    marked = 0
+    candidates = Appointment.objects.filter(
+        status=Appointment.Status.BOOKED, slot__starts_at__lt=now
+    ).select_related("slot__centre", "application")
+    for appointment in candidates.order_by("slot__starts_at", "pk"):
+        centre = appointment.slot.centre
+        if appointment.slot.local_start().date() >= timezone.localdate(now, centre.tz):
+            continue  # the centre's day is not over: the applicant may still be seen
+        with transaction.atomic():
+            enrolment = _lock_enrolment(appointment.application)
+            if not Appointment.objects.filter(
+                pk=appointment.pk, status=Appointment.Status.BOOKED
+            ).exists():
+                continue
+            try:
+                transition = _legal(enrolment, action="no_show", agency=None)
+            except InterviewError:
+                logger.warning(
+                    "appointment %s is booked but enrolment %s cannot take a no-show from %s",
+                    appointment.pk, enrolment.pk, enrolment.state,
+                )  # fmt: skip
+                continue
+            if not Appointment.objects.filter(
+                pk=appointment.pk, status=Appointment.Status.BOOKED
+            ).update(status=Appointment.Status.NO_SHOW, updated_at=now):
+                continue
+            _apply(
+                enrolment, transition, actor=None, centre=centre, appointment=appointment,
+                details={"marked_by": "system"},
+            )  # fmt: skip
+            marked += 1
+    return marked
 
 
 def interview_record_outcome(
@@ -389,11 +443,13 @@ def cbsa_share_with_cbp(
             )
         transition = _legal(enrolment, action="share_with_cbp", agency=profile.agency)
         _check_at_centre(profile, enrolment.cbsa_centre)
-        return _apply(
+        event = _apply(
             enrolment, transition, actor=officer, agency=Agency.CBSA,
             centre=enrolment.cbsa_centre, details={"shared": list(SHARED_FIELDS)},
             shared_at=now, shared_by=officer,
         )  # fmt: skip
+        enrolment_notify(enrolment, CBSA_COMPLETE)
+        return event
 
 
 def review_decide(

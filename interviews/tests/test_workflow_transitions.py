@@ -40,6 +40,7 @@ from interviews.services import (
     interview_record_outcome,
     review_decide,
 )
+from interviews.services.workflow import appointments_mark_no_shows
 from interviews.tests.factories import officer, split_site_pair
 
 pytestmark = pytest.mark.django_db
@@ -135,6 +136,10 @@ def _move(world, action, agency=None):
     application = world.application
     if action == "share_with_cbp":
         return lambda: cbsa_share_with_cbp(application=application, officer=world.cbsa)
+    if action == "no_show" and agency is None:  # the hourly job, once the day is over
+        appointment = world.appointment()
+        next_day = appointment.slot.starts_at + datetime.timedelta(days=1)
+        return lambda: appointments_mark_no_shows(now=next_day)
     if action == "no_show":
         appointment = world.appointment()
         later = appointment.slot.starts_at + datetime.timedelta(minutes=5)
@@ -268,7 +273,7 @@ def test_each_declared_transition_moves_the_enrolment_and_writes_one_history_row
     at_appointment = outcome and (t.agency == CBSA or path == JOINT)
     if t.action == "rebook":
         assert event.actor == world.applicant
-    elif t.action == "expire":
+    elif t.action == "expire" or t.agency is None:
         assert event.actor is None
     else:
         assert event.actor == world.officer(t.agency)
@@ -320,8 +325,8 @@ def test_the_table_has_no_action_these_tests_do_not_know():
     assert covered == {
         ("cbsa_pass", CBSA), ("cbsa_refuse", CBSA), ("cbsa_refer", CBSA),
         ("cbp_pass", CBP), ("cbp_refuse", CBP), ("cbp_refer", CBP),
-        ("no_show", CBSA), ("no_show", CBP), ("rebook", None), ("share_with_cbp", CBSA),
-        ("review_clear", CBSA), ("review_clear", CBP),
+        ("no_show", CBSA), ("no_show", CBP), ("no_show", None), ("rebook", None),
+        ("share_with_cbp", CBSA), ("review_clear", CBSA), ("review_clear", CBP),
         ("review_refuse", CBSA), ("review_refuse", CBP), ("expire", None),
     }  # fmt: skip
 
