@@ -1,9 +1,13 @@
 """axe-core on the applicant pages the journeys do not pass through, and on pages showing
 errors (an error must be announced and tied to its field, in both languages)."""
 
+import datetime
+
 import pytest
 from django.core import mail
+from django.utils import timezone
 
+from centres.tests.factories import CentreFactory, SlotFactory
 from enrolment.tests.factories import ApplicantFactory, ApplicationFactory, UserFactory
 from tests.browser.helpers import axe_check, screenshot
 
@@ -76,3 +80,24 @@ def test_account_pages(page, lang, transactional_db):
     _submit(page)
     assert page.locator("#form-errors[role=alert]").inner_text().strip()
     _check(page, lang, "link-no-match")
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_earlier_time_request(page, lang, transactional_db):
+    user = UserFactory()
+    application = ApplicationFactory(applicant=ApplicantFactory(user=user))
+    centre = CentreFactory(name="Toronto Pearson")
+    SlotFactory(centre=centre, starts_at=timezone.now() + datetime.timedelta(days=4))
+    _sign_in(page, user, lang)
+    page.goto(f"/{lang}/my/applications/{application.number}/earlier-time/")
+    _check(page, lang, "earlier-time")
+    for box in page.locator("main input[name=times]").all():  # no time of day: an error
+        box.uncheck()
+    _submit(page)
+    assert page.locator("#id_times_error").inner_text().strip()
+    _check(page, lang, "earlier-time-errors")
+    page.locator("main input[name=times]").first.check()
+    page.locator("main input[name=centres]").first.check()
+    _submit(page)
+    page.wait_for_url(f"**/{lang}/my/")
+    _check(page, lang, "dashboard-waiting")
