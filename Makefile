@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: install run test lint bench messages clean
+.PHONY: install run worker beat test lint bench messages clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "NEXUS Portal needs Python 3.11"'
@@ -22,6 +22,17 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo_data
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# A Celery worker and beat for `make run`: give all three the same REDIS_URL (and
+# DATABASE_URL). Without REDIS_URL tasks run eagerly in the web process and need neither.
+worker: install
+	@test -n "$(REDIS_URL)" || grep -qs '^REDIS_URL=' .env || { echo "make worker needs REDIS_URL (e.g. redis://127.0.0.1:6379/0)"; exit 1; }
+	$(BIN)/celery -A nexus_portal worker -l info
+
+beat: install
+	@test -n "$(REDIS_URL)" || grep -qs '^REDIS_URL=' .env || { echo "make beat needs REDIS_URL (e.g. redis://127.0.0.1:6379/0)"; exit 1; }
+	mkdir -p var
+	$(BIN)/celery -A nexus_portal beat -l info --schedule var/celerybeat-schedule
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
