@@ -10,6 +10,10 @@ Cache keys are keyed HMACs of the identity (``salted_hmac`` with ``SECRET_KEY``)
 neither keys nor log lines hold a username or an address, and a key cannot be reversed by
 hashing a list of likely usernames. In production the cache is Redis, shared by every
 process; the development local-memory cache counts per process, which is enough there.
+
+If the cache is unreachable (Redis down), a limit fails open: it counts nothing and
+locks nobody, and says so in the log. Signing in and booking keep working through an
+outage; the lock-outs resume with the cache.
 """
 
 import logging
@@ -33,11 +37,21 @@ class RateLimit:
         return f"ratelimit:{self.scope}:{digest}"
 
     def is_locked(self, *identity: str) -> bool:
-        return (cache.get(self._key(*identity)) or 0) >= self.limit
+        try:
+            return (cache.get(self._key(*identity)) or 0) >= self.limit
+        except Exception as error:
+            _unavailable(self.scope, error)
+            return False
 
     def fail(self, *identity: str) -> bool:
         """Count one failure; True when the identity is now locked."""
-        key = self._key(*identity)
+        try:
+            return self._fail(self._key(*identity))
+        except Exception as error:
+            _unavailable(self.scope, error)
+            return False
+
+    def _fail(self, key: str) -> bool:
         # add() then incr(): atomic on Redis and in local memory, and incr() keeps the
         # expiry that add() set, so the window runs from the first failure.
         cache.add(key, 0, timeout=self.window)
@@ -53,7 +67,14 @@ class RateLimit:
         return True
 
     def clear(self, *identity: str) -> None:
-        cache.delete(self._key(*identity))
+        try:
+            cache.delete(self._key(*identity))
+        except Exception as error:
+            _unavailable(self.scope, error)
+
+
+def _unavailable(scope: str, error: Exception) -> None:
+    logger.error("%s limit not applied: the cache is unreachable (%s)", scope, type(error).__name__)
 
 
 SIGN_IN = RateLimit("sign-in")
