@@ -45,6 +45,7 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/soonest.py
+	$(BIN)/python bench/scheduler.py
 	$(BIN)/python bench/booking.py
 
 messages: install

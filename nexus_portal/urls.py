@@ -7,6 +7,7 @@ from common.views import health
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("health/", health, name="health"),
+    path("schedulerapi/", include("centres.scheduler_urls")),  # public, TTP-compatible
 ]
 urlpatterns += i18n_patterns(
     path("", include("centres.urls")),

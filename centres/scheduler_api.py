@@ -1,0 +1,446 @@
+"""The public, read-only, TTP-compatible scheduler API (issue 6 §2), under ``/schedulerapi/``.
+
+Community tools that poll the US Trusted Traveler Programs scheduler
+(``https://ttp.cbp.dhs.gov/schedulerapi/...``) work against NEXUS Portal by changing only
+the base URL: same paths, same query parameters, same JSON shapes, same timestamp format
+(the centre's LOCAL wall-clock time, ``YYYY-MM-DDTHH:MM``, no seconds, no offset).
+
+Decisions (where the TTP API is undocumented, the friendliest safe behaviour):
+
+- Only active centres with a ``ttp_location_id`` are published. Preclearance areas
+  (walk-in) are listed when they have an id but never have slots (``[]``).
+- ``serviceName``: ``NEXUS`` (any case) or absent lists our locations; any other service
+  (``Global Entry``, ``SENTRI``, …) is not an error but an empty list: we schedule NEXUS only.
+- ``locationType``: ``AIR`` airport enrolment centre, ``LND`` land-border or split-site
+  enrolment centre, ``PRE`` airport preclearance area (walk-in).
+- ``/slots`` and ``/slot-availability``: ``active`` is ``true`` (a listed slot always has a
+  free booth). The real TTP API sends a boolean there, and typed clients (Go structs with
+  ``Active bool``, runtypes) fail on a number. The per-time counters of
+  ``/locations/{id}/slots`` carry the number of free booths in ``active``, as TTP does.
+- ``/slot-availability``: the soonest ``AVAILABILITY_SLOTS`` open slots;
+  ``lastPublishedDate`` is the moment this answer was computed, in the centre's local time
+  (slots are live; the answer is at most ``CACHE_SECONDS`` old).
+- ``/locations/{id}/slots``: every bookable time in the window (closed times, capacity 0,
+  are left out); ``pending`` counts the booths held by applicants confirming a time
+  (unexpired ``SlotHold`` rows, one grouped query), ``conflicts`` is always 0.
+- Unknown or unpublished ``locationId`` → ``[]``. A value that is not what the parameter
+  takes (``locationId=abc``, ``timestamp=June``) → 400 in the project's error shape
+  (``common.api``). Out-of-range numbers are clamped (``limit`` to 1..500, ``minimum`` to
+  at least 1) rather than refused.
+- Every answer is cached ``CACHE_SECONDS`` per full path and query string, and says so
+  (``Cache-Control: public, max-age=…``). Errors are not cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.core.cache import cache
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from centres.models import Centre, Slot
+
+CACHE_SECONDS = 30
+MAX_LIMIT = 500
+DEFAULT_LIMIT = 100
+AVAILABILITY_SLOTS = 50
+# The longest window /locations/{id}/slots answers: a year and a day (a whole leap year).
+MAX_WINDOW = timedelta(days=367)
+DEFAULT_WINDOW = timedelta(days=30)
+
+SERVICE = {"id": 2, "name": "NEXUS"}
+LOCATION_TYPES = {
+    Centre.Kind.AIRPORT_ENROLMENT: "AIR",
+    Centre.Kind.LAND_BORDER: "LND",
+    Centre.Kind.SPLIT_SITE: "LND",
+    Centre.Kind.PRECLEARANCE: "PRE",
+}
+MINUTE_FORMAT = "%Y-%m-%dT%H:%M"
+SECOND_FORMAT = "%Y-%m-%dT%H:%M:%S"
+_TIMESTAMP = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2})(?::(\d{2})(?:\.\d+)?)?)?$")
+_PHONE = re.compile(r"^\+?(\d+)\s+(\d{3})[-. ]?(\d{3}[-. ]?\d{4})(?:\s*(?:ext\.?|x)\s*(\d+))?$")
+
+
+# --- Parameters ------------------------------------------------------------------------
+
+
+def _invalid(name: str, message: str) -> ValidationError:
+    return ValidationError({name: [message]})
+
+
+def _int(params, name: str, *, default: int | None = None) -> int | None:
+    raw = params.get(name, "").strip()
+    if raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise _invalid(name, f"{name} must be a whole number.") from None
+
+
+def _location_ids(params) -> list[int] | None:
+    """``locationId=5026`` or ``locationId=5026,5020``; None when absent."""
+    raw = params.get("locationId", "").strip()
+    if raw == "":
+        return None
+    try:
+        return [int(part) for part in raw.split(",") if part.strip()]
+    except ValueError:
+        raise _invalid("locationId", "locationId must be a whole number.") from None
+
+
+def _bool(params, name: str) -> bool | None:
+    raw = params.get(name, "").strip().lower()
+    if raw == "":
+        return None
+    if raw in ("true", "1", "yes"):
+        return True
+    if raw in ("false", "0", "no"):
+        return False
+    raise _invalid(name, f"{name} must be true or false.")
+
+
+def _local_timestamp(params, name: str) -> datetime | None:
+    """A naive local date-time from ``YYYY-MM-DD``, ``…THH:MM`` or ``…THH:MM:SS``."""
+    raw = params.get(name, "").strip()
+    if raw == "":
+        return None
+    match = _TIMESTAMP.match(raw)
+    try:
+        if match is None:
+            raise ValueError
+        day = date.fromisoformat(match[1])
+        at = time.fromisoformat(f"{match[2]}:{match[3] or '00'}") if match[2] else time.min
+    except ValueError:
+        raise _invalid(
+            name, f"{name} must be a local date and time: YYYY-MM-DD or YYYY-MM-DDTHH:MM."
+        ) from None
+    return datetime.combine(day, at)
+
+
+def _minimum(params) -> int:
+    return max(_int(params, "minimum", default=1), 1)
+
+
+def _limit(params, default: int = DEFAULT_LIMIT) -> int:
+    return min(max(_int(params, "limit", default=default), 1), MAX_LIMIT)
+
+
+def _wants_nexus(params) -> bool:
+    service = params.get("serviceName", "").strip()
+    return service == "" or service.upper() == SERVICE["name"]
+
+
+# --- Reads -----------------------------------------------------------------------------
+
+
+def published_centres() -> QuerySet[Centre]:
+    """The centres the API lists: active, with a TTP location id."""
+    return Centre.objects.filter(is_active=True, ttp_location_id__isnull=False).select_related(
+        "airport"
+    )
+
+
+def _bookable_centres() -> QuerySet[Centre]:
+    return Centre.objects.filter(
+        is_active=True, takes_appointments=True, ttp_location_id__isnull=False
+    )
+
+
+def _bookable(ids: Iterable[int]) -> list[tuple[int, int, ZoneInfo]]:
+    """(pk, ttp id, zone) of the published centres with these TTP ids that take appointments."""
+    rows = _bookable_centres().filter(ttp_location_id__in=list(ids))
+    return [
+        (pk, ttp_id, ZoneInfo(zone))
+        for pk, ttp_id, zone in rows.values_list("pk", "ttp_location_id", "time_zone")
+    ]
+
+
+def _open_slots(*, centre_ids: list[int], minimum: int, after: datetime) -> QuerySet[Slot]:
+    # Open slots after ``after`` in start order: the partial index slot_open_by_centre_start
+    # answers one centre with an index-ordered scan; ``minimum`` only filters scanned rows.
+    slots = Slot.objects.open().filter(starts_at__gt=after)
+    slots = (
+        slots.filter(centre_id=centre_ids[0])
+        if len(centre_ids) == 1
+        else slots.filter(centre_id__in=centre_ids)
+    )
+    if minimum > 1:
+        slots = slots.filter(capacity__gte=F("booked") + minimum)
+    return slots.order_by("starts_at")
+
+
+def soonest_slots(*, ttp_ids: list[int] | None, minimum: int, limit: int) -> list[dict]:
+    """The soonest open slots at these locations (every bookable one when None)."""
+    if ttp_ids is not None and len(ttp_ids) == 1:
+        return _soonest_slots_at(ttp_ids[0], minimum=minimum, limit=limit)
+    if ttp_ids is None:
+        ttp_ids = list(published_centres().values_list("ttp_location_id", flat=True))
+    centres = _bookable(ttp_ids)
+    if not centres:
+        return []
+    by_pk = {pk: (ttp_id, zone) for pk, ttp_id, zone in centres}
+    rows = _open_slots(centre_ids=list(by_pk), minimum=minimum, after=timezone.now()).values_list(
+        "centre_id", "starts_at", "ends_at"
+    )[:limit]
+    return [_slot(*by_pk[centre_id], starts_at, ends_at) for centre_id, starts_at, ends_at in rows]
+
+
+def _soonest_slots_at(ttp_id: int, *, minimum: int, limit: int) -> list[dict]:
+    """The polling tools' hot path, in ONE statement: the centre's id and zone are scalar
+    subqueries (run once, as init plans), so ``centre_id = $1`` stays an index condition
+    and the partial index slot_open_by_centre_start yields the rows already in order. A
+    join would order by the centre first and sort every open slot of the centre."""
+    centre = _bookable_centres().filter(ttp_location_id=ttp_id).order_by()  # unique id
+    slots = Slot.objects.open().filter(
+        centre_id=Subquery(centre.values("pk")[:1]), starts_at__gt=timezone.now()
+    )
+    if minimum > 1:
+        slots = slots.filter(capacity__gte=F("booked") + minimum)
+    rows = (
+        slots.annotate(zone=Subquery(centre.values("time_zone")[:1]))
+        .order_by("starts_at")
+        .values_list("zone", "starts_at", "ends_at")[:limit]
+    )
+    return [_slot(ttp_id, ZoneInfo(zone), starts_at, ends_at) for zone, starts_at, ends_at in rows]
+
+
+def _slot(ttp_id: int, zone: ZoneInfo, starts_at: datetime, ends_at: datetime) -> dict:
+    return {
+        "locationId": ttp_id,
+        "startTimestamp": starts_at.astimezone(zone).strftime(MINUTE_FORMAT),
+        "endTimestamp": ends_at.astimezone(zone).strftime(MINUTE_FORMAT),
+        "active": True,
+        "duration": round((ends_at - starts_at).total_seconds() / 60),
+        "remoteInd": False,
+    }
+
+
+def _phone(centre: Centre) -> dict:
+    """``+1 604-666-4598 ext. 12`` → country 1, area 604, number 6664598, extension 12."""
+    match = _PHONE.match(centre.phone.strip())
+    if match is None:
+        return {
+            "phoneNumber": centre.phone,
+            "phoneAreaCode": "",
+            "phoneCountryCode": "",
+            "phoneExtension": "",
+        }
+    return {
+        "phoneNumber": re.sub(r"\D", "", match[3]),
+        "phoneAreaCode": match[2],
+        "phoneCountryCode": match[1],
+        "phoneExtension": match[4] or "",
+    }
+
+
+def location(centre: Centre) -> dict:
+    walk_in = not centre.takes_appointments
+    directions = f"In {centre.airport.name}." if centre.airport_id else ""
+    return {
+        "id": centre.ttp_location_id,
+        "name": centre.name,
+        "shortName": centre.short_name or centre.name,
+        "locationType": LOCATION_TYPES.get(centre.kind, "LND"),
+        "locationCode": centre.ttp_location_code,
+        "address": centre.address,
+        "addressAdditional": centre.address_additional,
+        "city": centre.city,
+        "state": centre.region,
+        "postalCode": centre.postal_code,
+        "countryCode": centre.country,
+        "tzData": centre.time_zone,
+        **_phone(centre),
+        "temporary": False,
+        "inviteOnly": False,
+        "operational": centre.is_active,
+        "directions": directions,
+        "notes": "Walk-in only: no appointments are booked here." if walk_in else "",
+        "services": [dict(SERVICE)],
+    }
+
+
+def locations(params) -> list[dict]:
+    # We have no temporary, invite-only or non-operational published locations.
+    if not _wants_nexus(params):
+        return []
+    if _bool(params, "temporary") or _bool(params, "inviteOnly"):
+        return []
+    if _bool(params, "operational") is False:
+        return []
+    return [location(centre) for centre in published_centres()]
+
+
+def slot_availability(params) -> dict:
+    ttp_id = _int(params, "locationId")
+    now = timezone.now()
+    centres = _bookable([ttp_id]) if ttp_id is not None else []
+    if not centres:
+        return {"availableSlots": [], "lastPublishedDate": now.strftime(SECOND_FORMAT)}
+    _, _, zone = centres[0]
+    slots = soonest_slots(ttp_ids=[ttp_id], minimum=1, limit=AVAILABILITY_SLOTS)
+    return {
+        "availableSlots": slots,
+        "lastPublishedDate": now.astimezone(zone).strftime(SECOND_FORMAT),
+    }
+
+
+def location_slots(ttp_id: int, params) -> list[dict]:
+    """Counters for every bookable time of one location between two local times."""
+    start = _local_timestamp(params, "startTimestamp")
+    end = _local_timestamp(params, "endTimestamp")
+    centres = _bookable([ttp_id])
+    if not centres:
+        return []
+    pk, _, zone = centres[0]
+    now = timezone.now()
+    start_at = start.replace(tzinfo=zone) if start else now
+    end_at = end.replace(tzinfo=zone) if end else start_at + DEFAULT_WINDOW
+    if end_at <= start_at:
+        return []
+    if end_at - start_at > MAX_WINDOW:
+        raise _invalid("endTimestamp", "The window may span at most a year.")
+    slots = list(
+        Slot.objects.filter(
+            centre_id=pk, starts_at__gte=start_at, starts_at__lt=end_at, capacity__gt=0
+        )
+        .order_by("starts_at")
+        .values_list("pk", "starts_at", "ends_at", "capacity", "booked")
+    )
+    pending = _held_booths([row[0] for row in slots], now) if slots else {}
+    return [
+        {
+            "active": max(capacity - booked, 0),
+            "total": capacity,
+            "pending": pending.get(slot_pk, 0),
+            "conflicts": 0,
+            "duration": round((ends_at - starts_at).total_seconds() / 60),
+            "timestamp": starts_at.astimezone(zone).strftime(MINUTE_FORMAT),
+            "remote": False,
+        }
+        for slot_pk, starts_at, ends_at, capacity, booked in slots
+    ]
+
+
+def _held_booths(slot_ids: list[int], now: datetime) -> dict[int, int]:
+    from interviews.models import SlotHold  # interviews depends on centres, not the reverse
+
+    rows = (
+        SlotHold.objects.filter(slot_id__in=slot_ids, expires_at__gt=now)
+        .values("slot_id")
+        .annotate(held=Count("pk"))
+        .values_list("slot_id", "held")
+    )
+    return dict(rows)
+
+
+def locations_with_slots(params) -> list[dict]:
+    """The published locations with open slots matching ``minimum`` and the time filter,
+    soonest matching slot first. One query per time zone: "before 2026-03-09" is a
+    different instant in each zone."""
+    minimum = _minimum(params)
+    limit = _limit(params)
+    how = params.get("filterTimestampBy", "").strip().lower()
+    day = _local_timestamp(params, "timestamp")
+    if how not in ("", "before", "on"):
+        raise _invalid("filterTimestampBy", "filterTimestampBy must be before or on.")
+    if how and day is None:
+        raise _invalid("timestamp", "timestamp is required with filterTimestampBy.")
+    if not _wants_nexus(params):
+        return []
+    now = timezone.now()
+    bookable = published_centres().filter(takes_appointments=True)
+    found: list[tuple[datetime, Centre]] = []
+    for zone_name in sorted(set(bookable.values_list("time_zone", flat=True))):
+        zone = ZoneInfo(zone_name)
+        slots = Slot.objects.open().filter(centre=OuterRef("pk"), starts_at__gt=now)
+        if minimum > 1:
+            slots = slots.filter(capacity__gte=F("booked") + minimum)
+        if day is not None:
+            if how == "on":
+                first = datetime.combine(day.date(), time.min, tzinfo=zone)
+                slots = slots.filter(starts_at__gte=first, starts_at__lt=first + timedelta(days=1))
+            else:
+                slots = slots.filter(starts_at__lt=day.replace(tzinfo=zone))
+        soonest = Subquery(slots.order_by("starts_at").values("starts_at")[:1])
+        for centre in (
+            bookable.filter(time_zone=zone_name)
+            .annotate(soonest_at=soonest)
+            .filter(soonest_at__isnull=False)
+        ):
+            found.append((centre.soonest_at, centre))
+    found.sort(key=lambda pair: (pair[0], pair[1].ttp_location_id))
+    return [location(centre) for _, centre in found[:limit]]
+
+
+# --- Views -----------------------------------------------------------------------------
+
+
+class SchedulerView(APIView):
+    """Public and read-only: no authentication, no session, no CSRF, GET (and HEAD) only."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    renderer_classes = [JSONRenderer]
+    http_method_names = ["get", "head", "options"]
+
+    def answer(self, request: Request, compute: Callable[[], object]) -> Response:
+        key = "schedulerapi:" + hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        data = cache.get(key)
+        if data is None:
+            data = compute()
+            cache.set(key, data, CACHE_SECONDS)
+        response = Response(data)
+        patch_cache_control(response, public=True, max_age=CACHE_SECONDS)
+        return response
+
+
+class LocationsView(SchedulerView):
+    def get(self, request: Request) -> Response:
+        return self.answer(request, lambda: locations(request.query_params))
+
+
+class SlotsView(SchedulerView):
+    def get(self, request: Request) -> Response:
+        params = request.query_params
+        order = params.get("orderBy", "soonest").strip().lower() or "soonest"
+        if order != "soonest":
+            raise _invalid("orderBy", "orderBy must be soonest.")
+        ttp_ids = _location_ids(params)
+        minimum = _minimum(params)
+        limit = _limit(params)
+        return self.answer(
+            request, lambda: soonest_slots(ttp_ids=ttp_ids, minimum=minimum, limit=limit)
+        )
+
+
+class SlotAvailabilityView(SchedulerView):
+    def get(self, request: Request) -> Response:
+        params = request.query_params
+        _int(params, "locationId")  # a bad id is a 400 before the cache is consulted
+        return self.answer(request, lambda: slot_availability(params))
+
+
+class LocationSlotsView(SchedulerView):
+    def get(self, request: Request, location_id: int) -> Response:
+        params = request.query_params
+        _local_timestamp(params, "startTimestamp")
+        _local_timestamp(params, "endTimestamp")
+        return self.answer(request, lambda: location_slots(location_id, params))
+
+
+class SlotsAsLocationsView(SchedulerView):
+    def get(self, request: Request) -> Response:
+        return self.answer(request, lambda: locations_with_slots(request.query_params))
