@@ -213,9 +213,10 @@ def populate(layout: Layout, first: datetime, step: timedelta, capacities: list[
         )
         cursor.execute(
             f"""
-            INSERT INTO {Applicant._meta.db_table} (id, user_id, preferred_language,
-                date_of_birth)
-            SELECT g, g, 'en', DATE '1985-06-15' FROM generate_series(1, %(people)s) AS g
+            INSERT INTO {Applicant._meta.db_table} (id, user_id, given_names, surname,
+                preferred_language, date_of_birth)
+            SELECT g, g, 'Bench', 'Applicant ' || g, 'en', DATE '1985-06-15'
+            FROM generate_series(1, %(people)s) AS g
             """,
             people,
         )

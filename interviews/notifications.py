@@ -19,8 +19,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
-from common.mail import Attachment, mail_send
+from common.mail import Attachment
 from common.outbox import outbox_handler, outbox_put
+from enrolment.notifications import applicant_mail_send
 from interviews.models import PATH_BOOKING, Appointment, CbpSite, Enrolment
 
 APPOINTMENT_MAIL = "mail.appointment"
@@ -88,28 +89,18 @@ def appointment_message_send(payload: dict) -> None:
     ).get(pk=payload["appointment"])
     if event != CANCELLED and appointment.status not in Appointment.ACTIVE:
         return  # cancelled or moved before this went out: that message says so instead
-    applicant = appointment.application.applicant
-    user = applicant.user
-    if user is None or not user.email:
-        return
-    language = applicant.preferred_language
     centre = appointment.slot.centre
-    with translation.override(language):
-        dashboard_url = settings.SITE_URL + reverse("enrolment:dashboard")
-    mail_send(
+    applicant_mail_send(
+        applicant=appointment.application.applicant,
         template_prefix="interviews/emails/appointment",
         context={
             "event": event,
-            "applicant": applicant,
             "appointment": appointment,
             "centre": centre,
             "starts_at": appointment.slot.starts_at,
             "time_zone": centre.time_zone,
-            "dashboard_url": dashboard_url,
         },
-        to=[user.email],
-        language=language,
-        attachments=(
+        attachments=lambda language: (
             Attachment(
                 "nexus-interview.ics",
                 appointment_calendar(appointment, language=language),
@@ -162,26 +153,16 @@ def appointment_reminder_send(payload: dict) -> None:
         timezone.now()
     ):
         return  # cancelled, moved (the new time has its own), checked in, or past
-    applicant = appointment.application.applicant
-    user = applicant.user
-    if user is None or not user.email:
-        return
-    language = applicant.preferred_language
     centre = appointment.slot.centre
-    with translation.override(language):
-        dashboard_url = settings.SITE_URL + reverse("enrolment:dashboard")
-    mail_send(
+    applicant_mail_send(
+        applicant=appointment.application.applicant,
         template_prefix="interviews/emails/reminder",
         context={
-            "applicant": applicant,
             "appointment": appointment,
             "centre": centre,
             "starts_at": appointment.slot.starts_at,
             "time_zone": centre.time_zone,
-            "dashboard_url": dashboard_url,
         },
-        to=[user.email],
-        language=language,
     )
 
 
@@ -206,27 +187,17 @@ def enrolment_message_send(payload: dict) -> None:
     if enrolment.state != expected[event]:
         return  # moved on before this went out (e.g. CBP completed it): that message says so
     application = enrolment.application
-    applicant = application.applicant
-    user = applicant.user
-    if user is None or not user.email:
-        return
-    language = applicant.preferred_language
     counterpart = enrolment.cbsa_centre.counterpart if enrolment.cbsa_centre else None
     booking = PATH_BOOKING.get(application.path)
-    with translation.override(language):
-        dashboard_url = settings.SITE_URL + reverse("enrolment:dashboard")
-    mail_send(
+    applicant_mail_send(
+        applicant=application.applicant,
         template_prefix=f"interviews/emails/{event}",
         context={
-            "applicant": applicant,
             "application": application,
             "enrolment": enrolment,
             "at_preclearance": booking is not None and booking.cbp_site == CbpSite.PRECLEARANCE,
             "counterpart": counterpart,
             "membership": enrolment.membership,
             "renewal": application.kind == application.Kind.RENEWAL,
-            "dashboard_url": dashboard_url,
         },
-        to=[user.email],
-        language=language,
     )

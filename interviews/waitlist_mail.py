@@ -12,8 +12,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
-from common.mail import mail_send
 from common.outbox import outbox_handler, outbox_put
+from enrolment.notifications import applicant_mail_send
 from interviews.models import Appointment, WaitlistOffer, WaitlistRequest
 
 WAITLIST_MAIL = "mail.waitlist"
@@ -51,10 +51,6 @@ def waitlist_message_send(payload: dict) -> None:
     if offer is None or not _still_true(offer, event):
         return
     application = offer.request.application
-    applicant = application.applicant
-    user = applicant.user
-    if user is None or not user.email:
-        return
     appointment = None
     if event == REBOOKED:
         appointment = Appointment.objects.filter(
@@ -62,16 +58,14 @@ def waitlist_message_send(payload: dict) -> None:
         ).first()
         if appointment is None:
             return  # cancelled or moved again before this went out: that message says so
-    language = applicant.preferred_language
     centre = offer.slot.centre
     moving = offer.hold.appointment if event == OFFERED else None
-    with translation.override(language):
+    with translation.override(application.applicant.preferred_language):
         hold_url = settings.SITE_URL + reverse("booking:hold", args=[application.number])
-        dashboard_url = settings.SITE_URL + reverse("enrolment:dashboard")
-    mail_send(
+    applicant_mail_send(
+        applicant=application.applicant,
         template_prefix=f"interviews/emails/waitlist_{event}",
         context={
-            "applicant": applicant,
             "application": application,
             "centre": centre,
             "starts_at": offer.slot.starts_at,
@@ -81,8 +75,5 @@ def waitlist_message_send(payload: dict) -> None:
             "moving_centre": moving.slot.centre if moving else None,
             "moved": bool(appointment and appointment.rescheduled_from_id),
             "hold_url": hold_url,
-            "dashboard_url": dashboard_url,
         },
-        to=[user.email],
-        language=language,
     )
