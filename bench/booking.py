@@ -863,7 +863,10 @@ def main(argv: list[str] | None = None) -> int:
         SECRET_KEY=secrets.token_urlsafe(64),
         ALLOWED_HOSTS="localhost",
         LOG_LEVEL="WARNING",
-        EMAIL_URL="dummymail://",  # the confirmation is rendered, not printed
+        EMAIL_URL="dummymail://",
+        # As in production, the web process records the confirmation in the outbox and
+        # hands it to the broker (in memory here); a worker, not the booking, sends it.
+        CELERY_TASK_ALWAYS_EAGER="False",
     )
     print(
         f"NEXUS booking bench: scratch database {target.name} on {target.where}, "

@@ -59,6 +59,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "common",
@@ -234,9 +237,53 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Token first: an anonymous request is then told to authenticate (401, with
+    # ``WWW-Authenticate: Token``) instead of a bare 403. Tokens are for applicants only;
+    # staff use their OTP-verified session (common.api.IsAuthenticatedVerified).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["common.api.IsAuthenticatedVerified"],
+    # Per user (or, signed out, per address), and per address whoever is signed in.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "common.api.AnonRateThrottle",
+        "common.api.UserRateThrottle",
+        "common.api.AddressRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_RATE_ANON", default="60/minute"),
+        "user": env.str("API_RATE_USER", default="120/minute"),
+        "address": env.str("API_RATE_ADDRESS", default="300/minute"),
+        # The POST actions that take or free a booth, per user.
+        "booking": env.str("API_RATE_BOOKING", default="20/minute"),
+    },
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "common.api.exception_handler",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "NEXUS Portal API",
+    "DESCRIPTION": (
+        "Version 1: centres and their open interview times (public), and the signed-in "
+        "applicant's applications, appointments and earlier-time requests. Every error "
+        'is `{"code", "message", "fields"}`.\n\n'
+        "Sign in with the portal's session (browser; POSTs need the CSRF token) or send "
+        "`Authorization: Token <key>`. Tokens are for applicants only: an administrator "
+        "issues one with `manage.py drf_create_token <username>` or in the admin. Staff "
+        "are served only through a session that passed the sign-in code step; a staff "
+        "token is refused. Messages follow `Accept-Language` (en, fr)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "PREPROCESSING_HOOKS": ["common.api.api_v1_endpoints"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 LOGGING = {

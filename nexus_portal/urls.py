@@ -2,11 +2,18 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
+from common.api_urls import not_found_patterns
 from common.views import health
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("health/", health, name="health"),
+    # The API: outside the language prefix (the language comes from Accept-Language).
+    path("api/", include("common.api_urls")),
+    path("api/v1/", include("centres.api_urls")),
+    path("api/v1/", include("enrolment.api_urls")),
+    path("api/v1/", include("interviews.api_urls")),
+    path("api/", include(not_found_patterns)),  # keep last among the api/ lines
     path("schedulerapi/", include("centres.scheduler_urls")),  # public, TTP-compatible
 ]
 urlpatterns += i18n_patterns(

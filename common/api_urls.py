@@ -1,0 +1,31 @@
+"""The API's own pages: the OpenAPI schema and its docs (Swagger UI, served from
+/static/ by drf-spectacular-sidecar: no CDN), and the JSON 404 for any other path."""
+
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework import exceptions
+from rest_framework.permissions import AllowAny
+from rest_framework.views import APIView
+
+
+class ApiNotFound(APIView):
+    """Any other path under ``/api/``: the one error shape, not Django's HTML 404."""
+
+    schema = None
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes: list = []
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        raise exceptions.NotFound()
+
+
+app_name = "api"
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]
+
+# Included last under ``api/``: every path no API view answers.
+not_found_patterns = [re_path(r"^.*$", ApiNotFound.as_view(), name="not_found")]
