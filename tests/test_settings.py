@@ -168,3 +168,17 @@ def test_redis_url_switches_celery_to_the_broker():
 
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"EAGER": False, "BROKER": "redis://127.0.0.1:6379/0"}
+
+
+def test_every_variable_settings_reads_is_documented_in_env_example():
+    import re
+
+    from django.conf import settings as django_settings
+
+    base = django_settings.BASE_DIR
+    source = (base / "nexus_portal" / "settings.py").read_text()
+    read = set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z][A-Z0-9_]+)"', source))
+    example = (base / ".env.example").read_text()
+    documented = set(re.findall(r"^# ?([A-Z][A-Z0-9_]+)=", example, re.MULTILINE))
+    assert read, "no environment variable found: the pattern is out of date"
+    assert sorted(read - documented) == []
