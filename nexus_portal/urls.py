@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/v1/", include("centres.api_urls")),
     path("api/v1/", include("enrolment.api_urls")),
     path("api/v1/", include("interviews.api_urls")),
+    path("api/v1/", include("interviews.officer_api_urls")),
     path("api/", include(not_found_patterns)),  # keep last among the api/ lines
     path("schedulerapi/", include("centres.scheduler_urls")),  # public, TTP-compatible
 ]

@@ -1,0 +1,679 @@
+"""Officer API: a centre's appointments on a day, an enrolment, and the workflow's moves.
+
+The same operations as the officer consoles (``interviews.views``), through the same
+scoped selectors and the same service functions, so the same rules hold:
+
+* staff only, through a session that passed the sign-in code step: signed out is 401,
+  an unverified staff session (or any staff token) 403, anyone who is not staff 404 — as
+  the console pages answer a signed-in applicant;
+* an object outside the officer's scope (another centre's, another agency's not yet
+  shared) is 404, never revealed;
+* the services refuse what the workflow forbids: an illegal move is 409 with the
+  service's code, the other agency's move 403 (``wrong_agency``), bad input 400 — all in
+  the one error shape of ``common.api``.
+"""
+
+from datetime import date
+
+from django.http import Http404
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
+from rest_framework import exceptions, serializers
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from centres.api import local_iso
+from centres.models import Centre
+from centres.selectors import centres_of_staff
+from common.api import IsAuthenticatedVerified, error_responses
+from common.permissions import is_staff_member
+from interviews.models import Appointment, Enrolment, EnrolmentEvent
+from interviews.selectors import (
+    appointments_for_centre_day,
+    appointments_visible_to,
+    enrolment_get_visible,
+    enrolment_timeline,
+)
+from interviews.services import (
+    appointment_check_in,
+    appointment_record_no_show,
+    cbsa_share_with_cbp,
+    interview_record_outcome,
+    review_decide,
+)
+from interviews.services.workflow import OUTCOMES
+
+READ_ERRORS = (401, 403, 404, 429)
+ACTION_ERRORS = (401, 403, 404, 409, 429)
+INPUT_ACTION_ERRORS = (400, *ACTION_ERRORS)
+
+
+class IsStaffMember(BasePermission):
+    """After ``IsAuthenticatedVerified``: anyone not staff gets a plain 404, as on the
+    console pages (``common.permissions.staff_verified_required``)."""
+
+    def has_permission(self, request, view) -> bool:
+        if not is_staff_member(request.user):
+            raise exceptions.NotFound()
+        return True
+
+
+class OfficerView(APIView):
+    permission_classes = [IsAuthenticatedVerified, IsStaffMember]
+
+
+def _centre_or_404(user, pk: int) -> Centre:
+    centre = centres_of_staff(user).filter(pk=pk).first()
+    if centre is None:
+        raise Http404
+    return centre
+
+
+def _appointment_or_404(user, pk: int) -> Appointment:
+    appointment = appointments_visible_to(user).filter(pk=pk).first()
+    if appointment is None:
+        raise Http404
+    return appointment
+
+
+def _enrolment_or_404(user, pk: int) -> Enrolment:
+    enrolment = enrolment_get_visible(user=user, pk=pk)
+    if enrolment is None:
+        raise Http404
+    return enrolment
+
+
+def _appointment_row(pk: int) -> Appointment:
+    """An appointment as the day list shows it, read again after a move."""
+    return Appointment.objects.select_related(
+        "slot__centre", "application__applicant__user", "application__enrolment"
+    ).get(pk=pk)
+
+
+def _enrolment_after(pk: int) -> Enrolment:
+    """The enrolment after a move the service allowed (scope was checked by the service,
+    under the lock; the answer shows what the officer just did)."""
+    return Enrolment.objects.select_related(
+        "application__applicant__user", "cbsa_centre", "membership"
+    ).get(pk=pk)
+
+
+# --- Serializers -----------------------------------------------------------------------
+
+
+# Choice fields are plain strings here (values in the help text): the same choice sets
+# already have enum components, and a second name for one breaks ``--fail-on-warn``.
+def _choice(help_text: str, **kwargs) -> serializers.CharField:
+    return serializers.CharField(read_only=True, help_text=help_text, **kwargs)
+
+
+class OfficerCentreSerializer(serializers.ModelSerializer):
+    kind = _choice("`airport_enrolment`, `preclearance`, `land_border` or `split_site`.")
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+
+    class Meta:
+        model = Centre
+        fields = [
+            "id",
+            "name",
+            "short_name",
+            "kind",
+            "kind_label",
+            "country",
+            "region",
+            "city",
+            "time_zone",
+            "takes_appointments",
+            "has_cbsa",
+            "has_cbp",
+        ]
+
+
+class OfficerAppointmentSerializer(serializers.ModelSerializer):
+    application = serializers.CharField(source="application.number", read_only=True)
+    applicant_name = serializers.CharField(source="application.applicant.full_name", read_only=True)
+    step = _choice("`cbsa` or `joint`.")
+    step_label = serializers.CharField(source="get_step_display", read_only=True)
+    status = _choice("`booked`, `checked_in`, `attended`, `no_show`, `cancelled`, `rescheduled`.")
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    centre = serializers.IntegerField(source="slot.centre_id", read_only=True)
+    starts_at = serializers.SerializerMethodField(help_text="Local start, ISO 8601 with offset.")
+    ends_at = serializers.SerializerMethodField(help_text="Local end, ISO 8601 with offset.")
+    enrolment = serializers.SerializerMethodField(help_text="The enrolment's id, if any.")
+    enrolment_state = serializers.SerializerMethodField(
+        help_text="Where the enrolment stands (`awaiting_interview`, `cbsa_passed`, …)."
+    )
+
+    class Meta:
+        model = Appointment
+        fields = [
+            "id",
+            "application",
+            "applicant_name",
+            "step",
+            "step_label",
+            "status",
+            "status_label",
+            "centre",
+            "starts_at",
+            "ends_at",
+            "enrolment",
+            "enrolment_state",
+        ]
+
+    @staticmethod
+    def _enrolment(appointment: Appointment) -> Enrolment | None:
+        try:
+            return appointment.application.enrolment
+        except Enrolment.DoesNotExist:
+            return None
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_starts_at(self, appointment: Appointment) -> str:
+        return local_iso(appointment.slot.starts_at, appointment.slot.centre)
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_ends_at(self, appointment: Appointment) -> str:
+        return local_iso(appointment.slot.ends_at, appointment.slot.centre)
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_enrolment(self, appointment: Appointment) -> int | None:
+        enrolment = self._enrolment(appointment)
+        return enrolment.pk if enrolment else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_enrolment_state(self, appointment: Appointment) -> str | None:
+        enrolment = self._enrolment(appointment)
+        return enrolment.state if enrolment else None
+
+
+class DayQuerySerializer(serializers.Serializer):
+    day = serializers.DateField(
+        required=False, help_text="The centre's local day, YYYY-MM-DD (default: today there)."
+    )
+
+
+class CentreDaySerializer(serializers.Serializer):
+    centre = serializers.IntegerField()
+    time_zone = serializers.CharField()
+    day = serializers.DateField()
+    appointments = OfficerAppointmentSerializer(many=True)
+
+
+class OfficerEventSerializer(serializers.ModelSerializer):
+    from_state = _choice("The enrolment's state before the move.")
+    to_state = _choice("The enrolment's state after the move.")
+    agency = _choice("`cbsa`, `cbp`, or empty (the system).")
+    actor = serializers.SerializerMethodField(help_text="Who made the move; null: the system.")
+    centre_name = serializers.CharField(
+        source="centre.name", read_only=True, default=None, allow_null=True
+    )
+    notes = serializers.CharField(source="reason", read_only=True)
+
+    class Meta:
+        model = EnrolmentEvent
+        fields = [
+            "id",
+            "action",
+            "from_state",
+            "to_state",
+            "agency",
+            "actor",
+            "centre",
+            "centre_name",
+            "appointment",
+            "notes",
+            "details",
+            "created_at",
+        ]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_actor(self, event: EnrolmentEvent) -> str | None:
+        if event.actor is None:
+            return None
+        return event.actor.get_full_name() or event.actor.get_username()
+
+
+class OfficerEnrolmentSerializer(serializers.ModelSerializer):
+    application = serializers.CharField(source="application.number", read_only=True)
+    applicant_name = serializers.CharField(source="application.applicant.full_name", read_only=True)
+    date_of_birth = serializers.DateField(
+        source="application.applicant.date_of_birth", read_only=True
+    )
+    kind = _choice("`new` or `renewal`.", source="application.kind")
+    path = _choice("`airport`, `joint` or `split_site`.", source="application.path")
+    path_label = serializers.CharField(source="application.get_path_display", read_only=True)
+    state = _choice(
+        "`awaiting_interview`, `cbsa_passed`, `shared_with_cbp`, `cbp_passed`, "
+        "`under_review`, `no_show`, `refused`, `expired` or `enrolled`."
+    )
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    review_agency = _choice("While under review, the referring agency: `cbsa` or `cbp`.")
+    membership = serializers.CharField(
+        source="membership.number",
+        read_only=True,
+        default=None,
+        allow_null=True,
+        help_text="The membership (PASSID) number once enrolled, else null.",
+    )
+    appointments = serializers.SerializerMethodField()
+    history = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Enrolment
+        fields = [
+            "id",
+            "application",
+            "applicant_name",
+            "date_of_birth",
+            "kind",
+            "path",
+            "path_label",
+            "state",
+            "state_label",
+            "cbsa_centre",
+            "review_agency",
+            "shared_at",
+            "completed_at",
+            "membership",
+            "appointments",
+            "history",
+        ]
+
+    @extend_schema_field(OfficerAppointmentSerializer(many=True))
+    def get_appointments(self, enrolment: Enrolment) -> list:
+        appointments = enrolment.application.appointments.select_related(
+            "slot__centre", "application__applicant__user", "application__enrolment"
+        ).order_by("slot__starts_at", "pk")
+        return OfficerAppointmentSerializer(appointments, many=True).data
+
+    @extend_schema_field(OfficerEventSerializer(many=True))
+    def get_history(self, enrolment: Enrolment) -> list:
+        return OfficerEventSerializer(enrolment_timeline(enrolment=enrolment), many=True).data
+
+
+class OutcomeSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(
+        choices=list(OUTCOMES), help_text="The acting officer's agency's outcome."
+    )
+    centre = serializers.PrimaryKeyRelatedField(
+        queryset=Centre.objects.none(),
+        required=False,
+        allow_null=True,
+        help_text="Where the interview took place: one of your centres. Needed for a walk-in "
+        "CBP interview at a preclearance area; otherwise the appointment's centre.",
+    )
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            self.fields["centre"].queryset = centres_of_staff(user)
+
+
+class ReviewSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(
+        choices=["clear", "refuse"], help_text="`clear`: the referring agency's pass."
+    )
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+# --- Examples --------------------------------------------------------------------------
+
+_CENTRE_EXAMPLE = {
+    "id": 3,
+    "name": "Vancouver International Airport",
+    "short_name": "YVR",
+    "kind": "airport_enrolment",
+    "kind_label": "Canadian airport enrolment centre",
+    "country": "CA",
+    "region": "BC",
+    "city": "Richmond",
+    "time_zone": "America/Vancouver",
+    "takes_appointments": True,
+    "has_cbsa": True,
+    "has_cbp": False,
+}
+_APPOINTMENT_EXAMPLE = {
+    "id": 41,
+    "application": "NX0000001234",
+    "applicant_name": "Marie Tremblay",
+    "step": "cbsa",
+    "step_label": "CBSA interview",
+    "status": "booked",
+    "status_label": "Booked",
+    "centre": 3,
+    "starts_at": "2027-03-01T09:00:00-08:00",
+    "ends_at": "2027-03-01T09:20:00-08:00",
+    "enrolment": 17,
+    "enrolment_state": "awaiting_interview",
+}
+_ENROLMENT_EXAMPLE = {
+    "id": 17,
+    "application": "NX0000001234",
+    "applicant_name": "Marie Tremblay",
+    "date_of_birth": "1985-06-15",
+    "kind": "new",
+    "path": "airport",
+    "path_label": "CBSA at a Canadian airport, then CBP at airport preclearance",
+    "state": "cbsa_passed",
+    "state_label": "CBSA part passed",
+    "cbsa_centre": 3,
+    "review_agency": "",
+    "shared_at": None,
+    "completed_at": None,
+    "membership": None,
+    "appointments": [{**_APPOINTMENT_EXAMPLE, "status": "attended", "status_label": "Interviewed"}],
+    "history": [
+        {
+            "id": 90,
+            "action": "cbsa_pass",
+            "from_state": "awaiting_interview",
+            "to_state": "cbsa_passed",
+            "agency": "cbsa",
+            "actor": "Jean Officer",
+            "centre": 3,
+            "centre_name": "Vancouver International Airport",
+            "appointment": 41,
+            "notes": "Documents in order.",
+            "details": {"outcome": "pass"},
+            "created_at": "2027-03-01T17:25:00Z",
+        }
+    ],
+}
+
+_NOT_STAFF = (
+    " Staff only, through a session that passed the sign-in code step (an unverified "
+    "session or a token: 403); anyone else is not found (404)."
+)
+
+
+# --- Reads -----------------------------------------------------------------------------
+
+
+class OfficerCentreListView(OfficerView):
+    @extend_schema(
+        operation_id="officer_centres_list",
+        summary="My centres",
+        description="The centres the signed-in officer works at (every active centre for a "
+        "programme administrator), by name." + _NOT_STAFF,
+        responses={200: OfficerCentreSerializer(many=True), **error_responses(*READ_ERRORS)},
+        examples=[OpenApiExample("Centres", value=[_CENTRE_EXAMPLE], response_only=True)],
+        tags=["officer"],
+    )
+    def get(self, request):
+        centres = centres_of_staff(request.user).order_by("name", "pk")
+        return Response(OfficerCentreSerializer(centres, many=True).data)
+
+
+class OfficerCentreAppointmentsView(OfficerView):
+    @extend_schema(
+        operation_id="officer_centre_appointments_list",
+        summary="A centre's appointments on a day",
+        description="The appointments (booked, checked in, interviewed or missed) at one of "
+        "your centres that start on the centre's local `day` (default: today there), "
+        "earliest first, each with the applicant, the application number and where the "
+        "enrolment stands. Times are local to the centre with their UTC offset. A centre "
+        "you do not work at is not found (404)." + _NOT_STAFF,
+        parameters=[DayQuerySerializer],
+        responses={200: CentreDaySerializer, **error_responses(400, *READ_ERRORS)},
+        examples=[
+            OpenApiExample(
+                "Day list",
+                value={
+                    "centre": 3,
+                    "time_zone": "America/Vancouver",
+                    "day": "2027-03-01",
+                    "appointments": [_APPOINTMENT_EXAMPLE],
+                },
+                response_only=True,
+            )
+        ],
+        tags=["officer"],
+    )
+    def get(self, request, pk: int):
+        centre = _centre_or_404(request.user, pk)
+        query = DayQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        day: date = query.validated_data.get("day") or timezone.localdate(timezone=centre.tz)
+        body = {
+            "centre": centre.pk,
+            "time_zone": centre.time_zone,
+            "day": day,
+            "appointments": appointments_for_centre_day(centre=centre, day=day).select_related(
+                "slot__centre"
+            ),
+        }
+        return Response(CentreDaySerializer(body).data)
+
+
+class OfficerEnrolmentDetailView(OfficerView):
+    @extend_schema(
+        operation_id="officer_enrolments_retrieve",
+        summary="One enrolment",
+        description="An enrolment you have business with: where it stands, its interview "
+        "path, its appointments and its history (every move: from, to, who, which agency, "
+        "where, notes, when). One you may not see — another centre's, or for CBP one the "
+        "CBSA side has not shared yet — is not found (404)." + _NOT_STAFF,
+        responses={200: OfficerEnrolmentSerializer, **error_responses(*READ_ERRORS)},
+        examples=[OpenApiExample("Enrolment", value=_ENROLMENT_EXAMPLE, response_only=True)],
+        tags=["officer"],
+    )
+    def get(self, request, pk: int):
+        enrolment = _enrolment_or_404(request.user, pk)
+        return Response(OfficerEnrolmentSerializer(enrolment).data)
+
+
+# --- Moves -----------------------------------------------------------------------------
+
+
+class OfficerCheckInView(OfficerView):
+    @extend_schema(
+        operation_id="officer_appointments_check_in",
+        summary="Check an applicant in",
+        description="Check the applicant in at their appointment at one of your centres, "
+        "on its local day (CBSA officers for CBSA interviews; either agency at a joint "
+        "one: else 403 `wrong_agency`). Refused with 409 when the appointment is not "
+        "booked (`appointment_not_booked`) or not today (`not_appointment_day`)." + _NOT_STAFF,
+        request=None,
+        responses={
+            200: OfficerAppointmentSerializer,
+            **error_responses(
+                *ACTION_ERRORS,
+                conflict=(
+                    "appointment_not_booked",
+                    "This appointment cannot be checked in: it is cancelled.",
+                ),
+            ),
+        },
+        examples=[
+            OpenApiExample(
+                "Checked in",
+                value={
+                    **_APPOINTMENT_EXAMPLE,
+                    "status": "checked_in",
+                    "status_label": "Checked in",
+                },
+                response_only=True,
+            )
+        ],
+        tags=["officer"],
+    )
+    def post(self, request, pk: int):
+        appointment = _appointment_or_404(request.user, pk)
+        appointment_check_in(appointment=appointment, officer=request.user)
+        return Response(OfficerAppointmentSerializer(_appointment_row(appointment.pk)).data)
+
+
+class OfficerNoShowView(OfficerView):
+    @extend_schema(
+        operation_id="officer_appointments_no_show",
+        summary="Record a missed appointment",
+        description="Record that the applicant did not come to their booked appointment "
+        "whose time has come (else 409 `appointment_not_missed`); the enrolment moves to "
+        "`no_show` and the applicant may book again. Written to the enrolment's history."
+        + _NOT_STAFF,
+        request=None,
+        responses={
+            200: OfficerAppointmentSerializer,
+            **error_responses(
+                *ACTION_ERRORS,
+                conflict=(
+                    "appointment_not_missed",
+                    "Only a booked appointment whose time has come can be marked as missed.",
+                ),
+            ),
+        },
+        examples=[
+            OpenApiExample(
+                "Missed",
+                value={
+                    **_APPOINTMENT_EXAMPLE,
+                    "status": "no_show",
+                    "status_label": "Missed",
+                    "enrolment_state": "no_show",
+                },
+                response_only=True,
+            )
+        ],
+        tags=["officer"],
+    )
+    def post(self, request, pk: int):
+        appointment = _appointment_or_404(request.user, pk)
+        appointment_record_no_show(appointment=appointment, officer=request.user)
+        return Response(OfficerAppointmentSerializer(_appointment_row(appointment.pk)).data)
+
+
+class OfficerOutcomeView(OfficerView):
+    @extend_schema(
+        operation_id="officer_enrolments_outcome",
+        summary="Record an interview outcome",
+        description="Record your agency's outcome: `pass`, `refuse` or `refer` (for further "
+        "review). A CBSA outcome, and a CBP outcome of a joint interview, is recorded on "
+        "the checked-in appointment (409 `not_checked_in` before check-in). A CBP outcome "
+        "off appointment needs `centre`: a preclearance area you work at for the airport "
+        "path, the split site's US counterpart for the split-site path — and only after "
+        "the CBSA side shared its part (409 `not_shared`). Any other illegal move is 409 "
+        "`illegal_transition`; a centre not yours is 400 (`centre`) or 403 "
+        "(`not_your_centre`). Completing the enrolment issues or renews the membership. "
+        "Answers the enrolment, history included." + _NOT_STAFF,
+        request=OutcomeSerializer,
+        responses={
+            200: OfficerEnrolmentSerializer,
+            **error_responses(
+                *INPUT_ACTION_ERRORS,
+                conflict=("not_checked_in", "Check the applicant in at their appointment first."),
+            ),
+        },
+        examples=[
+            OpenApiExample(
+                "Pass",
+                value={"outcome": "pass", "centre": None, "notes": "Documents in order."},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "CBP pass at preclearance",
+                value={"outcome": "pass", "centre": 8, "notes": ""},
+                request_only=True,
+            ),
+            OpenApiExample("Recorded", value=_ENROLMENT_EXAMPLE, response_only=True),
+        ],
+        tags=["officer"],
+    )
+    def post(self, request, pk: int):
+        enrolment = _enrolment_or_404(request.user, pk)
+        data = OutcomeSerializer(data=request.data, user=request.user)
+        data.is_valid(raise_exception=True)
+        interview_record_outcome(
+            application=enrolment.application,
+            officer=request.user,
+            outcome=data.validated_data["outcome"],
+            centre=data.validated_data.get("centre"),
+            notes=data.validated_data["notes"],
+        )
+        return Response(OfficerEnrolmentSerializer(_enrolment_after(enrolment.pk)).data)
+
+
+class OfficerShareView(OfficerView):
+    @extend_schema(
+        operation_id="officer_enrolments_share",
+        summary="Share the CBSA part with CBP",
+        description="The CBSA side shares its interview information with CBP (airport and "
+        "split-site paths, once the CBSA part passed): an explicit act, recorded in the "
+        "history with who, when and which fields; CBP can then find and complete the "
+        "enrolment. Only a CBSA officer of the centre where the CBSA part passed (else "
+        "403 `wrong_agency` / `not_your_centre`); in any other state 409 "
+        "`illegal_transition`." + _NOT_STAFF,
+        request=None,
+        responses={
+            200: OfficerEnrolmentSerializer,
+            **error_responses(
+                *ACTION_ERRORS,
+                conflict=(
+                    "illegal_transition",
+                    "This cannot be done now: the enrolment is at “Awaiting interview”.",
+                ),
+            ),
+        },
+        examples=[
+            OpenApiExample(
+                "Shared",
+                value={
+                    **_ENROLMENT_EXAMPLE,
+                    "state": "shared_with_cbp",
+                    "state_label": "CBSA part shared with CBP",
+                    "shared_at": "2027-03-01T17:30:00Z",
+                },
+                response_only=True,
+            )
+        ],
+        tags=["officer"],
+    )
+    def post(self, request, pk: int):
+        enrolment = _enrolment_or_404(request.user, pk)
+        cbsa_share_with_cbp(application=enrolment.application, officer=request.user)
+        return Response(OfficerEnrolmentSerializer(_enrolment_after(enrolment.pk)).data)
+
+
+class OfficerReviewView(OfficerView):
+    @extend_schema(
+        operation_id="officer_enrolments_review",
+        summary="Decide a referral",
+        description="The referring agency's decision on an enrolment under review: `clear` "
+        "(its pass: the enrolment resumes, or completes) or `refuse`. Only the agency "
+        "that referred decides (else 403 `wrong_agency`); an enrolment not under review "
+        "is 409 `illegal_transition`." + _NOT_STAFF,
+        request=ReviewSerializer,
+        responses={
+            200: OfficerEnrolmentSerializer,
+            **error_responses(
+                *INPUT_ACTION_ERRORS,
+                conflict=(
+                    "illegal_transition",
+                    "This cannot be done now: the enrolment is at “CBSA part passed”.",
+                ),
+            ),
+        },
+        examples=[
+            OpenApiExample(
+                "Clear",
+                value={"decision": "clear", "notes": "Checks complete."},
+                request_only=True,
+            ),
+            OpenApiExample("Decided", value=_ENROLMENT_EXAMPLE, response_only=True),
+        ],
+        tags=["officer"],
+    )
+    def post(self, request, pk: int):
+        enrolment = _enrolment_or_404(request.user, pk)
+        data = ReviewSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        review_decide(
+            application=enrolment.application,
+            officer=request.user,
+            clear=data.validated_data["decision"] == "clear",
+            notes=data.validated_data["notes"],
+        )
+        return Response(OfficerEnrolmentSerializer(_enrolment_after(enrolment.pk)).data)
