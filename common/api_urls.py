@@ -28,4 +28,5 @@ urlpatterns = [
 ]
 
 # Included last under ``api/``: every path no API view answers.
-not_found_patterns = [re_path(r"^.*$", ApiNotFound.as_view(), name="not_found")]
+# DOTALL: a path with an encoded newline (%0A) is an API path too.
+not_found_patterns = [re_path(r"(?s)^.*$", ApiNotFound.as_view(), name="not_found")]

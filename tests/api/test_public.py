@@ -110,3 +110,11 @@ def test_a_range_backwards_or_not_a_date_is_a_400(api, yvr):
 
 def test_open_times_of_an_unknown_centre_are_a_404(api):
     assert_error(api.get("/api/v1/centres/424242/slots/"), 404, "not_found")
+
+
+def test_an_unknown_api_path_with_an_encoded_newline_is_a_json_404(client):
+    for url in ("/api/v1/nothing%0Ahere/", "/api/v1/officer/enrolments/1%0A/share/"):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert response["Content-Type"] == "application/json", url
+        assert response.json()["code"] == "not_found"
