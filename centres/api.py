@@ -60,7 +60,7 @@ class CentreSerializer(serializers.ModelSerializer):
             "soonest_open_at",
         ]
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_soonest_open_at(self, centre: Centre) -> str | None:
         return local_iso(getattr(centre, "soonest_open_at", None), centre)
 

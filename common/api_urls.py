@@ -28,5 +28,5 @@ urlpatterns = [
 ]
 
 # Included last under ``api/``: every path no API view answers.
-# DOTALL: a path with an encoded newline (%0A) is an API path too.
-not_found_patterns = [re_path(r"(?s)^.*$", ApiNotFound.as_view(), name="not_found")]
+# [\s\S], not ".": a path with an encoded newline (%0A) is an API path too.
+not_found_patterns = [re_path(r"^[\s\S]*$", ApiNotFound.as_view(), name="not_found")]
