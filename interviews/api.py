@@ -20,7 +20,7 @@ from centres.models import Centre, Slot
 from common.api import APPLICANT_ERRORS, BookingRateThrottle, error_responses
 from enrolment.selectors import own_application_or_404
 from interviews.models import Appointment, WaitlistRequest
-from interviews.selectors import appointments_visible_to
+from interviews.selectors import appointments_visible_to, own_appointment_or_404
 from interviews.services import appointment_book, appointment_cancel, appointment_reschedule
 from interviews.services.waitlist import waitlist_request_cancel, waitlist_request_create
 
@@ -32,19 +32,6 @@ class _ThrottledAction:
 
     def get_throttles(self):
         return [*super().get_throttles(), BookingRateThrottle()]
-
-
-def own_appointment_or_404(user, pk: int) -> Appointment:
-    appointment = (
-        appointments_visible_to(user)
-        .filter(
-            pk=pk, application__applicant__user=user, application__applicant__user__isnull=False
-        )
-        .first()
-    )
-    if appointment is None:
-        raise Http404
-    return appointment
 
 
 # --- Serializers -----------------------------------------------------------------------

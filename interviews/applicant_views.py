@@ -29,6 +29,7 @@ from enrolment.selectors import own_application_or_404
 from interviews.errors import InterviewError
 from interviews.models import PATH_BOOKING, Appointment, SlotHold, path_for_centre
 from interviews.notifications import appointment_calendar
+from interviews.selectors import own_appointment_or_404
 from interviews.services import (
     appointment_cancel,
     hold_confirm,
@@ -62,17 +63,6 @@ def _move_of(request, application: Application) -> Appointment | None:
     appointment = (
         Appointment.objects.select_related("slot__centre")
         .filter(pk=pk if str(pk).isdigit() else 0, application=application)
-        .first()
-    )
-    if appointment is None:
-        raise Http404
-    return appointment
-
-
-def _own_appointment_or_404(request, pk: int) -> Appointment:
-    appointment = (
-        Appointment.objects.select_related("slot__centre", "application")
-        .filter(pk=pk, application__applicant__user=request.user)
         .first()
     )
     if appointment is None:
@@ -313,7 +303,7 @@ def _step_of(held: SlotHold) -> str:
 @require_GET
 @login_required
 def appointment_detail(request, pk: int):
-    appointment = _own_appointment_or_404(request, pk)
+    appointment = own_appointment_or_404(request.user, pk)
     centre = appointment.slot.centre
     return render(
         request,
@@ -334,7 +324,7 @@ def appointment_detail(request, pk: int):
 @login_required
 def appointment_cancel_view(request, pk: int):
     """GET asks "are you sure?"; POST cancels."""
-    appointment = _own_appointment_or_404(request, pk)
+    appointment = own_appointment_or_404(request.user, pk)
     if request.method == "POST":
         try:
             appointment_cancel(appointment=appointment, actor=request.user)
@@ -363,7 +353,7 @@ def appointment_cancel_view(request, pk: int):
 @require_GET
 @login_required
 def appointment_ics(request, pk: int):
-    appointment = _own_appointment_or_404(request, pk)
+    appointment = own_appointment_or_404(request.user, pk)
     response = HttpResponse(
         appointment_calendar(appointment, language=request.LANGUAGE_CODE),
         content_type="text/calendar; charset=utf-8",
