@@ -22,104 +22,82 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
-from urllib.parse import urlsplit
 
-from booking import PG_SCHEMES, drop_database, scratch_target, setup_django
-from soonest import CENTRES, DAYS, p, populate, timed
+from soonest import NOT_POSTGRES, NotPostgres, p, population_arguments, timed, year_of_slots
 
 URL = "/schedulerapi/slots?orderBy=soonest&limit=1&locationId={}&minimum=1"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=500)
-    parser.add_argument("--full-share", type=float, default=0.9)
-    parser.add_argument("--full-days", type=int, default=60)
+    parser = population_arguments(argparse.ArgumentParser(description=__doc__.splitlines()[0]), 500)
     args = parser.parse_args(argv)
-
-    url = os.environ.get("DATABASE_URL", "")
-    if urlsplit(url).scheme not in PG_SCHEMES:
-        print(
-            "bench: set DATABASE_URL to a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/test"
-        )
-        return 2
-    target = scratch_target(url)
-    drop_database(target, recreate=True)
     try:
-        os.environ["DATABASE_URL"] = target.url
-        os.environ["DEBUG"] = "False"
-        os.environ["ALLOWED_HOSTS"] = "testserver"
-        os.environ.setdefault("SECRET_KEY", "bench-" + "x" * 60)
-        setup_django()
-        from django.core.management import call_command
-        from django.db import connection
-        from django.db.models import F
-        from django.test import Client, RequestFactory, override_settings
-        from django.test.utils import CaptureQueriesContext
-
-        from centres.models import Centre
-        from centres.scheduler_api import SlotsView
-
-        call_command("migrate", verbosity=0)
-        started = time.perf_counter()
-        slots = populate(args.full_share, args.full_days)
-        Centre.objects.update(ttp_location_id=F("id") + 5000)
-        ids = list(Centre.objects.values_list("ttp_location_id", flat=True))
-        print(
-            f"setup: {slots} slots at {CENTRES} centres over {DAYS} days "
-            f"in {time.perf_counter() - started:.1f} s"
-        )
-
-        dummy = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
-        with override_settings(CACHES=dummy):
-            # As behind the TLS proxy: no redirect to https with DEBUG=False.
-            client = Client(headers={"X-Forwarded-Proto": "https"})
-            with CaptureQueriesContext(connection) as queries:
-                first = client.get(URL.format(ids[0]))
-                again = client.get(URL.format(ids[0]))
-            assert first.status_code == 200, (first.status_code, first.headers)
-            assert len(first.json()) == 1, first.content
-            assert again.json() == first.json()
-            per_request = len(queries) // 2  # the second request is not served from a cache
-            statement = queries.captured_queries[-1]["sql"]
-            turn = iter(range(10**9))
-            samples = timed(lambda: client.get(URL.format(ids[next(turn) % len(ids)])), args.runs)
-            # The view alone (no middleware), and the statement alone (the database's share).
-            view = SlotsView.as_view()
-            factory = RequestFactory()
-            view_samples = timed(
-                lambda: view(factory.get(URL.format(ids[next(turn) % len(ids)]))).render(),
-                args.runs,
-            )
-        with connection.cursor() as cursor:
-            sql_samples = timed(lambda: cursor.execute(statement) or cursor.fetchall(), args.runs)
-        with connection.cursor() as cursor:
-            cursor.execute("EXPLAIN " + statement)
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-        index = "slot_open_by_centre_start" if "slot_open_by_centre_start" in plan else "none"
-        sort = "with a sort" if "Sort" in plan else "no sort"
-        if os.environ.get("BENCH_SHOW_PLAN"):
-            print(statement, plan, sep="\n")
-        print(f"statements per request: {per_request}; plan uses index: {index}, {sort}")
-        for label, runs in (
-            ("test client, every middleware", samples),
-            ("view function alone", view_samples),
-            ("SQL statement alone", sql_samples),
-        ):
-            print(
-                f"soonest slot, {label}: p50 {p(runs, 50):.2f} ms, "
-                f"p95 {p(runs, 95):.2f} ms over {args.runs} runs"
-            )
-        connection.close()
-        print(
-            f"scheduler: {slots} slots, soonest slot p50 {p(samples, 50):.2f} ms, "
-            f"p95 {p(samples, 95):.2f} ms, view p95 {p(view_samples, 95):.2f} ms, "
-            f"SQL p95 {p(sql_samples, 95):.2f} ms (no cache, {per_request} queries)"
-        )
-    finally:
-        drop_database(target)
+        with year_of_slots(args, allowed_hosts="testserver") as slots:
+            report(args, slots)
+    except NotPostgres:
+        print(NOT_POSTGRES)
+        return 2
     return 0
+
+
+def report(args: argparse.Namespace, slots: int) -> None:
+    from django.db import connection
+    from django.db.models import F
+    from django.test import Client, RequestFactory, override_settings
+    from django.test.utils import CaptureQueriesContext
+
+    from centres.models import Centre
+    from centres.scheduler_api import SlotsView
+
+    Centre.objects.update(ttp_location_id=F("id") + 5000)
+    ids = list(Centre.objects.values_list("ttp_location_id", flat=True))
+
+    dummy = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    with override_settings(CACHES=dummy):
+        # As behind the TLS proxy: no redirect to https with DEBUG=False.
+        client = Client(headers={"X-Forwarded-Proto": "https"})
+        with CaptureQueriesContext(connection) as queries:
+            first = client.get(URL.format(ids[0]))
+            again = client.get(URL.format(ids[0]))
+        assert first.status_code == 200, (first.status_code, first.headers)
+        assert len(first.json()) == 1, first.content
+        assert again.json() == first.json()
+        per_request = len(queries) // 2  # the second request is not served from a cache
+        statement = queries.captured_queries[-1]["sql"]
+        turn = iter(range(10**9))
+        samples = timed(lambda: client.get(URL.format(ids[next(turn) % len(ids)])), args.runs)
+        # The view alone (no middleware), and the statement alone (the database's share).
+        view = SlotsView.as_view()
+        factory = RequestFactory()
+        view_samples = timed(
+            lambda: view(factory.get(URL.format(ids[next(turn) % len(ids)]))).render(),
+            args.runs,
+        )
+    with connection.cursor() as cursor:
+        sql_samples = timed(lambda: cursor.execute(statement) or cursor.fetchall(), args.runs)
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + statement)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    index = "slot_open_by_centre_start" if "slot_open_by_centre_start" in plan else "none"
+    sort = "with a sort" if "Sort" in plan else "no sort"
+    if os.environ.get("BENCH_SHOW_PLAN"):
+        print(statement, plan, sep="\n")
+    print(f"statements per request: {per_request}; plan uses index: {index}, {sort}")
+    for label, runs in (
+        ("test client, every middleware", samples),
+        ("view function alone", view_samples),
+        ("SQL statement alone", sql_samples),
+    ):
+        print(
+            f"soonest slot, {label}: p50 {p(runs, 50):.2f} ms, "
+            f"p95 {p(runs, 95):.2f} ms over {args.runs} runs"
+        )
+    connection.close()
+    print(
+        f"scheduler: {slots} slots, soonest slot p50 {p(samples, 50):.2f} ms, "
+        f"p95 {p(samples, 95):.2f} ms, view p95 {p(view_samples, 95):.2f} ms, "
+        f"SQL p95 {p(sql_samples, 95):.2f} ms (no cache, {per_request} queries)"
+    )
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from booking import PG_SCHEMES, drop_database, scratch_target, setup_django
@@ -69,6 +71,52 @@ def populate(full_share: float, full_days: int) -> int:
         return cursor.fetchone()[0]
 
 
+class NotPostgres(Exception):
+    """DATABASE_URL does not name a PostgreSQL server."""
+
+
+def population_arguments(parser: argparse.ArgumentParser, runs: int) -> argparse.ArgumentParser:
+    parser.add_argument("--runs", type=int, default=runs)
+    parser.add_argument("--full-share", type=float, default=0.9)
+    parser.add_argument("--full-days", type=int, default=60)
+    return parser
+
+
+@contextmanager
+def year_of_slots(args: argparse.Namespace, *, allowed_hosts: str) -> Iterator[int]:
+    """A scratch database ``<dbname>_bench`` with Django set up on it, migrated and filled
+    with a year of slots at every centre (``populate``); dropped afterwards. Yields the
+    number of slots; raises ``NotPostgres`` without a PostgreSQL ``DATABASE_URL``."""
+    url = os.environ.get("DATABASE_URL", "")
+    if urlsplit(url).scheme not in PG_SCHEMES:
+        raise NotPostgres
+    target = scratch_target(url)
+    drop_database(target, recreate=True)
+    try:
+        os.environ["DATABASE_URL"] = target.url
+        os.environ["DEBUG"] = "False"
+        os.environ["ALLOWED_HOSTS"] = allowed_hosts
+        os.environ.setdefault("SECRET_KEY", "bench-" + "x" * 60)
+        setup_django()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        started = time.perf_counter()
+        slots = populate(args.full_share, args.full_days)
+        print(
+            f"setup: {slots} slots at {CENTRES} centres over {DAYS} days "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
+        yield slots
+    finally:
+        drop_database(target)
+
+
+NOT_POSTGRES = (
+    "bench: set DATABASE_URL to a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/test"
+)
+
+
 def timed(fn, runs: int) -> list[float]:
     fn()  # warm the plan cache and connection
     samples = []
@@ -84,69 +132,49 @@ def p(samples: list[float], q: float) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=300)
-    parser.add_argument("--full-share", type=float, default=0.9)
-    parser.add_argument("--full-days", type=int, default=60)
+    parser = population_arguments(argparse.ArgumentParser(description=__doc__.splitlines()[0]), 300)
     args = parser.parse_args(argv)
-
-    url = os.environ.get("DATABASE_URL", "")
-    if urlsplit(url).scheme not in PG_SCHEMES:
-        print(
-            "bench: set DATABASE_URL to a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/test"
-        )
-        return 2
-    target = scratch_target(url)
-    drop_database(target, recreate=True)
     try:
-        os.environ["DATABASE_URL"] = target.url
-        os.environ["DEBUG"] = "False"
-        os.environ.setdefault("SECRET_KEY", "bench-" + "x" * 60)
-        os.environ.setdefault("ALLOWED_HOSTS", "localhost")
-        setup_django()
-        from django.core.management import call_command
-        from django.db import connection
-
-        from centres.models import Centre
-        from centres.selectors import centres_with_soonest_slot, slots_soonest_open
-
-        call_command("migrate", verbosity=0)
-        started = time.perf_counter()
-        slots = populate(args.full_share, args.full_days)
-        print(
-            f"setup: {slots} slots at {CENTRES} centres over {DAYS} days "
-            f"in {time.perf_counter() - started:.1f} s"
-        )
-
-        all_centres = timed(lambda: list(centres_with_soonest_slot()), args.runs)
-        centres = list(Centre.objects.all())
-        turn = iter(range(10**9))
-        one_centre = timed(
-            lambda: list(slots_soonest_open(centre=centres[next(turn) % len(centres)])),
-            args.runs,
-        )
-        with connection.cursor() as cursor:
-            sql, params = slots_soonest_open(centre=centres[0]).query.sql_with_params()
-            cursor.execute("EXPLAIN " + sql, params)
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-        index = "slot_open_by_centre_start" if "slot_open_by_centre_start" in plan else "none"
-        print(f"plan for one centre uses index: {index}")
-        print(
-            f"all centres (find a centre): p50 {p(all_centres, 50):.2f} ms, "
-            f"p95 {p(all_centres, 95):.2f} ms over {args.runs} runs"
-        )
-        print(
-            f"one centre, 10 soonest (pick a time): p50 {p(one_centre, 50):.2f} ms, "
-            f"p95 {p(one_centre, 95):.2f} ms over {args.runs} runs"
-        )
-        connection.close()
-        print(
-            f"soonest: {slots} slots, all centres p95 {p(all_centres, 95):.2f} ms, "
-            f"one centre p95 {p(one_centre, 95):.2f} ms"
-        )
-    finally:
-        drop_database(target)
+        with year_of_slots(args, allowed_hosts="localhost") as slots:
+            report(args, slots)
+    except NotPostgres:
+        print(NOT_POSTGRES)
+        return 2
     return 0
+
+
+def report(args: argparse.Namespace, slots: int) -> None:
+    from django.db import connection
+
+    from centres.models import Centre
+    from centres.selectors import centres_with_soonest_slot, slots_soonest_open
+
+    all_centres = timed(lambda: list(centres_with_soonest_slot()), args.runs)
+    centres = list(Centre.objects.all())
+    turn = iter(range(10**9))
+    one_centre = timed(
+        lambda: list(slots_soonest_open(centre=centres[next(turn) % len(centres)])),
+        args.runs,
+    )
+    with connection.cursor() as cursor:
+        sql, params = slots_soonest_open(centre=centres[0]).query.sql_with_params()
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    index = "slot_open_by_centre_start" if "slot_open_by_centre_start" in plan else "none"
+    print(f"plan for one centre uses index: {index}")
+    print(
+        f"all centres (find a centre): p50 {p(all_centres, 50):.2f} ms, "
+        f"p95 {p(all_centres, 95):.2f} ms over {args.runs} runs"
+    )
+    print(
+        f"one centre, 10 soonest (pick a time): p50 {p(one_centre, 50):.2f} ms, "
+        f"p95 {p(one_centre, 95):.2f} ms over {args.runs} runs"
+    )
+    connection.close()
+    print(
+        f"soonest: {slots} slots, all centres p95 {p(all_centres, 95):.2f} ms, "
+        f"one centre p95 {p(one_centre, 95):.2f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -196,14 +196,10 @@ def choose_time(request, number: str, centre_pk: int):
             "error": error,
             "later_url": later,
             "earlier_url": _with_query(base, move=move.pk if move else None) if start_from else "",
-            "hold_minutes": _hold_minutes(),
+            "hold_minutes": settings.SLOT_HOLD_MINUTES,
         },
         status=status,
     )
-
-
-def _hold_minutes() -> int:
-    return settings.SLOT_HOLD_MINUTES
 
 
 def _hold_of(application: Application) -> SlotHold | None:
@@ -248,7 +244,7 @@ def hold(request, number: str):
             appointment = hold_confirm(hold=held, actor=request.user, now=now)
         except InterviewError as refusal:
             if refusal.code == "hold_expired":
-                minutes = _hold_minutes()
+                minutes = settings.SLOT_HOLD_MINUTES
                 messages.error(
                     request,
                     ngettext(
