@@ -59,3 +59,19 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class RateLimitCounter(models.Model):
+    """A ``RateLimit`` count kept here only while the cache (Redis) is unreachable.
+
+    ``key`` is the limit's cache key, a keyed HMAC: no username, address or account
+    number. A row counts until ``expires_at``; an expired row counts for nothing and is
+    restarted or deleted by the next failure counted here (see ``common/ratelimit.py``).
+    """
+
+    key = models.CharField(max_length=128, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.key

@@ -52,21 +52,23 @@ def application_link(*, user, number: str, date_of_birth: date) -> Application:
         raise ApplicationError(
             _("Too many attempts. Try again in 15 minutes."), code="locked", kind="forbidden"
         )
+    application = (
+        Application.objects.select_related("applicant")
+        .filter(number=application_number_normalize(number))
+        .first()
+    )
+    if application is None or application.applicant.date_of_birth != date_of_birth:
+        # Counted outside any transaction: while Redis is down the count is a database
+        # row, which the refusal must not roll back.
+        if LINK_APPLICATION.fail(*identity):
+            raise ApplicationError(
+                _("Too many attempts. Try again in 15 minutes."),
+                code="locked",
+                kind="forbidden",
+            )
+        raise _not_found()
+    LINK_APPLICATION.clear(*identity)
     with transaction.atomic():
-        application = (
-            Application.objects.select_related("applicant")
-            .filter(number=application_number_normalize(number))
-            .first()
-        )
-        if application is None or application.applicant.date_of_birth != date_of_birth:
-            if LINK_APPLICATION.fail(*identity):
-                raise ApplicationError(
-                    _("Too many attempts. Try again in 15 minutes."),
-                    code="locked",
-                    kind="forbidden",
-                )
-            raise _not_found()
-        LINK_APPLICATION.clear(*identity)
         applicant = application.applicant
         if applicant.user_id == user.pk:
             raise ApplicationError(
