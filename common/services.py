@@ -13,6 +13,7 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -135,8 +136,10 @@ def account_sign_up(
        link dies with the old password) and gets a new link.
     4. Any other account has it: a message to the address saying so; nothing changes.
 
-    The page that follows is the same in 2 to 4, so it tells no one which it was. The
-    link goes in the page's language, the message in 4 in the account's.
+    The page that follows is the same in 2 to 4, so it tells no one which it was, and so
+    is the work before it: 4 hashes the password too (most of a sign-up's time), and
+    every case sends its one e-mail after the commit, the same way. The link goes in the
+    page's language, the message in 4 in the account's.
     """
     mail_budget_spend((ACCOUNT_MAIL, (client_ip,)))
     email = normalize_email(email)
@@ -174,6 +177,10 @@ def account_sign_up(
             audit_record(actor=None, action="account.signed_up_again", target=existing)
             transaction.on_commit(partial(_confirmation_mail_send, existing.pk, language))
         else:
+            # Thrown away: without it this answer came ten times sooner than a sign-up's
+            # and told who has an account (Django's ModelBackend hashes for an unknown
+            # username for the same reason).
+            make_password(password)
             transaction.on_commit(
                 partial(
                     _mail,
