@@ -1,8 +1,12 @@
 """The API's own pages: the OpenAPI schema and its docs (Swagger UI, served from
-/static/ by drf-spectacular-sidecar: no CDN), and the JSON 404 for any other path."""
+/static/ by drf-spectacular-sidecar: no CDN), and the JSON 404 for any other path.
+
+The docs page has nothing inline, for the Content-Security-Policy: its init script is a
+second request to the same view (``?script=``, the split view) and its page style a
+static file (``templates/common/swagger_ui.html``)."""
 
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import exceptions
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
@@ -24,7 +28,13 @@ app_name = "api"
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api:schema", template_name="common/swagger_ui.html"
+        ),
+        name="docs",
+    ),
 ]
 
 # Included last under ``api/``: every path no API view answers.

@@ -16,7 +16,8 @@ Fixtures (see ``tests/browser/test_public_pages.py`` for use):
 
 Helpers, in ``tests/browser/helpers.py``: ``axe_check(page, label)`` and
 ``screenshot(page, name)``. A failed test's page is saved as
-``var/screenshots/FAILED-<test>.png``.
+``var/screenshots/FAILED-<test>.png``. Any Content-Security-Policy violation in a context
+``new_context`` made (``page``'s too) fails the test at teardown, listing each one.
 """
 
 import os
@@ -24,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.helpers import screenshot
+from tests.browser.helpers import screenshot, watch_csp
 
 HERE = Path(__file__).resolve().parent
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -110,12 +111,19 @@ def new_context(browser, site):
         }
         context = browser.new_context(**options)
         context.set_default_timeout(10_000)
+        watch_csp(context)
         contexts.append(context)
         return context
 
     yield make
+    violations = [v for context in contexts for v in context.csp_violations]
     for context in contexts:
         context.close()
+    if violations:
+        pytest.fail(
+            "Content-Security-Policy violations:\n" + "\n".join(f"- {v}" for v in violations),
+            pytrace=False,
+        )
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Helpers for the browser tests: axe-core checks and screenshots."""
+"""Helpers for the browser tests: axe-core checks, screenshots, and CSP violations."""
 
 import re
 from importlib import resources
@@ -29,6 +29,24 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{re.sub(r'[^A-Za-z0-9_.-]+', '-', name)}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def watch_csp(context) -> list[str]:
+    """Record every Content-Security-Policy violation Chromium reports in ``context``.
+
+    Returns the list it fills (also ``context.csp_violations``): Chromium logs each refused
+    script, style or request to the console ("Refused to … because it violates the
+    following Content Security Policy directive …"), and Playwright passes the console on.
+    """
+    violations: list[str] = []
+
+    def record(message) -> None:
+        if "Content Security Policy" in message.text:
+            violations.append(f"{message.page.url if message.page else '?'}: {message.text}")
+
+    context.on("console", record)
+    context.csp_violations = violations
+    return violations
 
 
 def axe_check(page, label: str) -> dict:

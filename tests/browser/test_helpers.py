@@ -1,8 +1,9 @@
-"""The browser helpers themselves: axe_check must fail loudly, or a green run means nothing."""
+"""The browser helpers themselves: axe_check and the CSP watch must fail loudly, or a green
+run means nothing."""
 
 import pytest
 
-from tests.browser.helpers import axe_check, screenshot
+from tests.browser.helpers import axe_check, screenshot, watch_csp
 
 
 @pytest.fixture
@@ -42,3 +43,25 @@ def test_axe_check_passes_a_clean_page_and_screenshot_saves_a_png(blank_page):
 
     assert results["testEngine"]["version"].startswith("4.")
     assert path.read_bytes().startswith(b"\x89PNG")
+
+
+def test_watch_csp_records_each_inline_script_and_style_the_policy_refuses(browser):
+    context = browser.new_context()
+    try:
+        violations = watch_csp(context)
+        page = context.new_page()
+        page.set_content(
+            '<!doctype html><html lang="en"><head><title>Inline</title>'
+            '<meta http-equiv="Content-Security-Policy"'
+            " content=\"script-src 'self'; style-src 'self'\">"
+            "<style>p { color: red }</style></head>"
+            "<body><p>Inline</p><script>document.title = 'ran'</script></body></html>"
+        )
+        page.wait_for_load_state()
+
+        assert page.title() == "Inline"  # the script was refused
+        assert len(violations) == 2, violations
+        assert any("style-src" in v for v in violations)
+        assert any("script-src" in v for v in violations)
+    finally:
+        context.close()

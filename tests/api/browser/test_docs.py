@@ -1,10 +1,13 @@
 """/api/docs/ in Chromium with every request off this site refused: Swagger UI still
-renders every v1 operation, so the docs need no CDN (the machines have no internet)."""
+renders every v1 operation, so the docs need no CDN (the machines have no internet), and
+under the site's Content-Security-Policy, with nothing refused."""
 
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
+
+from tests.browser.helpers import screenshot
 
 
 @pytest.fixture
@@ -29,8 +32,13 @@ def offline_page(page, site):
 def test_swagger_ui_renders_every_operation_from_this_site_alone(offline_page, transactional_db):
     response = offline_page.goto("/api/docs/")
     assert response.status == 200
+    assert "script-src 'self';" in response.headers["content-security-policy"]
     operations = offline_page.locator(".opblock")
     expect(operations.first).to_be_visible()
     expect(operations.nth(11)).to_be_visible()  # the 12 operations of this part of v1
     expect(offline_page.locator(".info .title")).to_contain_text("NEXUS Portal API")
+    offline_page.locator(".opblock-summary").first.click()  # an operation opened, too
+    expect(offline_page.locator(".opblock-body").first).to_be_visible()
+    screenshot(offline_page, "api-docs")
     assert offline_page.refused == []
+    assert offline_page.context.csp_violations == []
