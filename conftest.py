@@ -74,3 +74,26 @@ def _celery_eager(settings):
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
+
+
+@pytest.fixture
+def cache_down(settings):
+    """The cache is a Redis where nothing listens (port 1 of the loopback: refused at
+    once), as in an outage. After ``_isolated_cache``: changing CACHES resets Django's
+    cache handler, so ``django.core.cache.cache`` is the dead Redis until the end."""
+    from django.core.cache import cache
+    from redis.exceptions import ConnectionError as RedisDown
+
+    working = settings.CACHES
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            # The timeouts only bound a slower failure than a refused connection.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    with pytest.raises(RedisDown):
+        cache.get("anything")
+    yield
+    settings.CACHES = working  # before _isolated_cache clears the cache

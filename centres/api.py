@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from centres.models import Centre, Slot
 from centres.selectors import centres_with_soonest_slot
 from common.api import PUBLIC_ERRORS, error_responses
+from common.inputs import DateSerializerField, QuerySerializer
 
 # The longest date range one slots request may ask for.
 MAX_RANGE_DAYS = 31
@@ -65,7 +66,7 @@ class CentreSerializer(serializers.ModelSerializer):
         return local_iso(getattr(centre, "soonest_open_at", None), centre)
 
 
-class CentreFilterSerializer(serializers.Serializer):
+class CentreFilterSerializer(QuerySerializer):
     kind = serializers.ChoiceField(choices=Centre.Kind.choices, required=False)
     country = serializers.ChoiceField(choices=Centre.Country.choices, required=False)
     region = serializers.RegexField(
@@ -91,11 +92,11 @@ class SlotSerializer(serializers.ModelSerializer):
         return local_iso(slot.ends_at, slot.centre)
 
 
-class SlotRangeSerializer(serializers.Serializer):
-    from_date = serializers.DateField(
+class SlotRangeSerializer(QuerySerializer):
+    from_date = DateSerializerField(
         required=False, help_text="First local day (default: today at the centre)."
     )
-    to_date = serializers.DateField(
+    to_date = DateSerializerField(
         required=False,
         help_text=f"Last local day, inclusive (default: {DEFAULT_RANGE_DAYS} days in all). "
         f"A longer range than {MAX_RANGE_DAYS} days is cut to that; the answer says "

@@ -8,6 +8,6 @@ app_name = "api_centres"
 
 urlpatterns = [
     path("centres/", api.CentreListView.as_view(), name="list"),
-    path("centres/<int:pk>/", api.CentreDetailView.as_view(), name="detail"),
-    path("centres/<int:pk>/slots/", api.CentreSlotsView.as_view(), name="slots"),
+    path("centres/<id:pk>/", api.CentreDetailView.as_view(), name="detail"),
+    path("centres/<id:pk>/slots/", api.CentreSlotsView.as_view(), name="slots"),
 ]

@@ -23,17 +23,21 @@ Decisions (where the TTP API is undocumented, the friendliest safe behaviour):
 - ``/locations/{id}/slots``: every bookable time in the window (closed times, capacity 0,
   are left out); ``pending`` counts the booths held by applicants confirming a time
   (unexpired ``SlotHold`` rows, one grouped query), ``conflicts`` is always 0.
-- Unknown or unpublished ``locationId`` → ``[]``. A value that is not what the parameter
-  takes (``locationId=abc``, ``timestamp=June``) → 400 in the project's error shape
-  (``common.api``). Out-of-range numbers are clamped (``limit`` to 1..500, ``minimum`` to
-  at least 1) rather than refused.
+- Unknown or unpublished ``locationId`` → ``[]`` (an id no location could have, beyond
+  the column's range, too). A value that is not what the parameter takes
+  (``locationId=abc``, ``minimum=²``, ``timestamp=June``, a date outside 1900–2199, more
+  than ``MAX_LOCATION_IDS`` ids) → 400 in the project's error shape (``common.api``), read
+  by ``common.inputs`` like every other parameter. Out-of-range numbers are clamped
+  (``limit`` to 1..500, ``minimum`` to 1..``MAX_MINIMUM``) rather than refused.
 - Every answer is cached ``CACHE_SECONDS`` per full path and query string, and says so
-  (``Cache-Control: public, max-age=…``). Errors are not cached.
+  (``Cache-Control: public, max-age=…``). Errors are not cached. With the cache
+  unreachable (Redis down) every answer is computed from the database, logged.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta
@@ -51,11 +55,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from centres.models import Centre, Slot
+from common.inputs import INT_MAX, InputError, check_date, check_list_length, query_int, read_int
+
+logger = logging.getLogger(__name__)
 
 CACHE_SECONDS = 30
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 100
 AVAILABILITY_SLOTS = 50
+# No slot has more booths than this; a larger ``minimum`` would only overflow the sum.
+MAX_MINIMUM = 1000
+MAX_LOCATION_IDS = 50
 # The longest window /locations/{id}/slots answers: a year and a day (a whole leap year).
 MAX_WINDOW = timedelta(days=367)
 DEFAULT_WINDOW = timedelta(days=30)
@@ -80,14 +90,14 @@ def _invalid(name: str, message: str) -> ValidationError:
     return ValidationError({name: [message]})
 
 
-def _int(params, name: str, *, default: int | None = None) -> int | None:
-    raw = params.get(name, "").strip()
-    if raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise _invalid(name, f"{name} must be a whole number.") from None
+def _location_id(params) -> int | None:
+    """One ``locationId``; an id beyond the column's range is no location's (0)."""
+    ttp_id = query_int(params, "locationId", minimum=0, maximum=INT_MAX + 1, clamp=True)
+    return None if ttp_id is None else _known(ttp_id)
+
+
+def _known(ttp_id: int) -> int:
+    return ttp_id if 0 < ttp_id <= INT_MAX else 0
 
 
 def _location_ids(params) -> list[int] | None:
@@ -95,10 +105,14 @@ def _location_ids(params) -> list[int] | None:
     raw = params.get("locationId", "").strip()
     if raw == "":
         return None
+    parts = [part for part in raw.split(",") if part.strip()]
     try:
-        return [int(part) for part in raw.split(",") if part.strip()]
-    except ValueError:
-        raise _invalid("locationId", "locationId must be a whole number.") from None
+        check_list_length(parts, MAX_LOCATION_IDS)
+        return [
+            _known(read_int(part, minimum=0, maximum=INT_MAX + 1, clamp=True)) for part in parts
+        ]
+    except InputError as error:
+        raise _invalid("locationId", error.message) from None
 
 
 def _bool(params, name: str) -> bool | None:
@@ -117,7 +131,7 @@ def _local_timestamp(params, name: str) -> datetime | None:
     raw = params.get(name, "").strip()
     if raw == "":
         return None
-    match = _TIMESTAMP.match(raw)
+    match = _TIMESTAMP.fullmatch(raw)
     try:
         if match is None:
             raise ValueError
@@ -127,15 +141,19 @@ def _local_timestamp(params, name: str) -> datetime | None:
         raise _invalid(
             name, f"{name} must be a local date and time: YYYY-MM-DD or YYYY-MM-DDTHH:MM."
         ) from None
+    try:
+        check_date(day)
+    except InputError as error:
+        raise _invalid(name, error.message) from None
     return datetime.combine(day, at)
 
 
 def _minimum(params) -> int:
-    return max(_int(params, "minimum", default=1), 1)
+    return query_int(params, "minimum", default=1, minimum=1, maximum=MAX_MINIMUM, clamp=True)
 
 
 def _limit(params, default: int = DEFAULT_LIMIT) -> int:
-    return min(max(_int(params, "limit", default=default), 1), MAX_LIMIT)
+    return query_int(params, "limit", default=default, minimum=1, maximum=MAX_LIMIT, clamp=True)
 
 
 def _wants_nexus(params) -> bool:
@@ -284,7 +302,7 @@ def locations(params) -> list[dict]:
 
 
 def slot_availability(params) -> dict:
-    ttp_id = _int(params, "locationId")
+    ttp_id = _location_id(params)
     now = timezone.now()
     centres = _bookable([ttp_id]) if ttp_id is not None else []
     if not centres:
@@ -301,7 +319,7 @@ def location_slots(ttp_id: int, params) -> list[dict]:
     """Counters for every bookable time of one location between two local times."""
     start = _local_timestamp(params, "startTimestamp")
     end = _local_timestamp(params, "endTimestamp")
-    centres = _bookable([ttp_id])
+    centres = _bookable([_known(ttp_id)])
     if not centres:
         return []
     pk, _, zone = centres[0]
@@ -398,10 +416,20 @@ class SchedulerView(APIView):
 
     def answer(self, request: Request, compute: Callable[[], object]) -> Response:
         key = "schedulerapi:" + hashlib.sha256(request.get_full_path().encode()).hexdigest()
-        data = cache.get(key)
+        try:
+            data = cache.get(key)
+        except Exception as error:  # the cache is down: the database answers every read
+            logger.warning("scheduler API cache unavailable (%s)", type(error).__name__)
+            return self._public(compute())
         if data is None:
             data = compute()
-            cache.set(key, data, CACHE_SECONDS)
+            try:
+                cache.set(key, data, CACHE_SECONDS)
+            except Exception as error:
+                logger.warning("scheduler API cache unavailable (%s)", type(error).__name__)
+        return self._public(data)
+
+    def _public(self, data) -> Response:
         response = Response(data)
         patch_cache_control(response, public=True, max_age=CACHE_SECONDS)
         return response
@@ -429,7 +457,7 @@ class SlotsView(SchedulerView):
 class SlotAvailabilityView(SchedulerView):
     def get(self, request: Request) -> Response:
         params = request.query_params
-        _int(params, "locationId")  # a bad id is a 400 before the cache is consulted
+        _location_id(params)  # a bad id is a 400 before the cache is consulted
         return self.answer(request, lambda: slot_availability(params))
 
 

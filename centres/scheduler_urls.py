@@ -13,11 +13,11 @@ app_name = "schedulerapi"
 urlpatterns = [
     re_path(r"^locations/?$", scheduler_api.LocationsView.as_view(), name="locations"),
     path(
-        "locations/<int:location_id>/slots",
+        "locations/<id:location_id>/slots",
         scheduler_api.LocationSlotsView.as_view(),
         name="location-slots",
     ),
-    path("locations/<int:location_id>/slots/", scheduler_api.LocationSlotsView.as_view()),
+    path("locations/<id:location_id>/slots/", scheduler_api.LocationSlotsView.as_view()),
     re_path(r"^slots/?$", scheduler_api.SlotsView.as_view(), name="slots"),
     re_path(
         r"^slots/asLocations/?$",

@@ -5,5 +5,5 @@ from centres import views
 app_name = "centres"
 urlpatterns = [
     path("", views.centre_list, name="list"),
-    path("centres/<int:pk>/", views.centre_detail, name="detail"),
+    path("centres/<id:pk>/", views.centre_detail, name="detail"),
 ]

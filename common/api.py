@@ -4,12 +4,18 @@ throttles, and the error responses the schema documents.
 ``{"code": "...", "message": "...", "fields": {"field": ["message", ...]}}``
 """
 
+import codecs
+import json
 import logging
+import math
+import re
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
-from rest_framework import exceptions, serializers, status, throttling
+from rest_framework import exceptions, parsers, serializers, status, throttling
 from rest_framework import views as drf_views
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
@@ -63,6 +69,79 @@ def exception_handler(exc, context):
         code = getattr(detail, "code", code)
     response.data = {"code": code, "message": message, "fields": fields}
     return response
+
+
+# --- Request bodies: bounded in size and depth, finite numbers only ---------------------
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = _("The request body is too large.")
+    default_code = "too_large"
+
+
+_JSON_SPECIAL = re.compile(r'[\[\]{}"\\]')
+
+
+def json_depth(text: str) -> int:
+    """How deeply arrays and objects nest in ``text``, strings skipped, in one linear pass
+    over the characters that matter: checked before parsing, which recurses per level."""
+    depth = deepest = 0
+    in_string = False
+    skip = -1  # the position of a character escaped by a backslash
+    for match in _JSON_SPECIAL.finditer(text):
+        char, at = match[0], match.start()
+        if at == skip:
+            continue
+        if in_string:
+            if char == "\\":
+                skip = at + 1
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def _no_constant(text: str):
+    raise ValueError(f"{text} is not valid JSON")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):  # 1e999
+        raise ValueError("a number too large")
+    return number
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser with limits a client cannot exceed: at most
+    ``API_MAX_BODY_BYTES`` read (413 beyond), nesting at most ``API_MAX_JSON_DEPTH``
+    deep, and no ``NaN``, ``Infinity`` or number too large for a float (400)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        limit = settings.API_MAX_BODY_BYTES
+        raw = stream.read(limit + 1) if stream is not None else b""
+        if len(raw) > limit:
+            raise RequestTooLarge()
+        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
+        try:
+            text = codecs.decode(raw, encoding)
+            if json_depth(text) > settings.API_MAX_JSON_DEPTH:
+                raise exceptions.ParseError(
+                    _("JSON nested more than %(depth)d levels deep is not accepted.")
+                    % {"depth": settings.API_MAX_JSON_DEPTH}
+                )
+            return json.loads(text, parse_constant=_no_constant, parse_float=_finite)
+        except (ValueError, RecursionError) as error:
+            raise exceptions.ParseError(
+                _("JSON parse error: %(error)s") % {"error": error}
+            ) from None
 
 
 # --- Who may call the API -----------------------------------------------------------

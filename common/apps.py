@@ -6,6 +6,16 @@ class CommonConfig(AppConfig):
     name = "common"
     verbose_name = "Common"
 
+    def ready(self) -> None:
+        # ``<id:pk>`` and ``<number:number>`` in every URL module: a path parameter that
+        # no column could hold (a NUL byte, 30 digits) matches no URL, so it is a 404.
+        from django.urls import register_converter
+
+        from common.inputs import IdConverter, NumberConverter
+
+        register_converter(IdConverter, "id")
+        register_converter(NumberConverter, "number")
+
 
 class AdminConfig(admin_apps.AdminConfig):
     """The Django admin with our site class: no way into it without the second factor."""

@@ -8,5 +8,5 @@ app_name = "api_enrolment"
 
 urlpatterns = [
     path("applications/", api.ApplicationListView.as_view(), name="applications"),
-    path("applications/<str:number>/", api.ApplicationDetailView.as_view(), name="application"),
+    path("applications/<number:number>/", api.ApplicationDetailView.as_view(), name="application"),
 ]

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from common import inputs
 from common.forms import DescribedErrorsMixin
 
 
@@ -13,7 +14,7 @@ class LinkApplicationForm(DescribedErrorsMixin, forms.Form):
             attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
         ),
     )
-    date_of_birth = forms.DateField(
+    date_of_birth = inputs.DateField(
         label=_("Date of birth"),
         help_text=_("Year, month and day, for example 1985-06-15."),
         widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}),

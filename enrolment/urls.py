@@ -9,5 +9,5 @@ app_name = "enrolment"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("link/", views.link_application, name="link"),
-    path("applications/<str:number>/history/", views.history, name="history"),
+    path("applications/<number:number>/history/", views.history, name="history"),
 ]

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from centres.api import local_iso
 from centres.models import Centre, Slot
 from common.api import APPLICANT_ERRORS, BookingRateThrottle, error_responses
+from common.inputs import MAX_LIST_ITEMS, DateSerializerField, IdRelatedField
 from enrolment.selectors import own_application_or_404
 from interviews.models import Appointment, WaitlistRequest
 from interviews.selectors import appointments_visible_to, own_appointment_or_404
@@ -79,15 +80,13 @@ class AppointmentSerializer(serializers.ModelSerializer):
 
 class BookSerializer(serializers.Serializer):
     application = serializers.CharField(max_length=12, help_text="Your application number.")
-    slot = serializers.PrimaryKeyRelatedField(
+    slot = IdRelatedField(
         queryset=Slot.objects.all(), help_text="An open time's id (centres' `slots`)."
     )
 
 
 class RescheduleSerializer(serializers.Serializer):
-    slot = serializers.PrimaryKeyRelatedField(
-        queryset=Slot.objects.all(), help_text="The open time to move to."
-    )
+    slot = IdRelatedField(queryset=Slot.objects.all(), help_text="The open time to move to.")
 
 
 class WaitlistRequestSerializer(serializers.ModelSerializer):
@@ -116,14 +115,14 @@ class WaitlistRequestSerializer(serializers.ModelSerializer):
 
 class WaitlistCreateSerializer(serializers.Serializer):
     application = serializers.CharField(max_length=12, help_text="Your application number.")
-    centres = serializers.PrimaryKeyRelatedField(
+    centres = IdRelatedField(
         queryset=Centre.objects.filter(is_active=True),
         many=True,
         allow_empty=False,
-        help_text="Centres of your interview path where you could go.",
+        help_text=f"Centres of your interview path where you could go (at most {MAX_LIST_ITEMS}).",
     )
-    earliest = serializers.DateField(help_text="First local day you could come.")
-    latest = serializers.DateField(help_text="Last local day you could come.")
+    earliest = DateSerializerField(help_text="First local day you could come.")
+    latest = DateSerializerField(help_text="Last local day you could come.")
     mornings = serializers.BooleanField(default=True, help_text="Before noon.")
     afternoons = serializers.BooleanField(default=True, help_text="Noon to 5 p.m.")
     evenings = serializers.BooleanField(default=True, help_text="From 5 p.m.")

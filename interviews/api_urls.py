@@ -13,14 +13,14 @@ urlpatterns = [
     path("appointments/", api.AppointmentListView.as_view(), name="appointments"),
     path("appointments/book/", api.AppointmentBookView.as_view(), name="book"),
     path(
-        "appointments/<int:pk>/reschedule/",
+        "appointments/<id:pk>/reschedule/",
         api.AppointmentRescheduleView.as_view(),
         name="reschedule",
     ),
-    path("appointments/<int:pk>/cancel/", api.AppointmentCancelView.as_view(), name="cancel"),
+    path("appointments/<id:pk>/cancel/", api.AppointmentCancelView.as_view(), name="cancel"),
     path("waitlist-requests/", api.WaitlistRequestListView.as_view(), name="waitlist"),
     path(
-        "waitlist-requests/<int:pk>/cancel/",
+        "waitlist-requests/<id:pk>/cancel/",
         api.WaitlistRequestCancelView.as_view(),
         name="waitlist_cancel",
     ),

@@ -7,12 +7,14 @@ from interviews import waitlist_views
 
 app_name = "booking"
 urlpatterns = [
-    path("applications/<str:number>/book/", views.choose_centre, name="centres"),
-    path("applications/<str:number>/book/<int:centre_pk>/", views.choose_time, name="time"),
-    path("applications/<str:number>/hold/", views.hold, name="hold"),
-    path("appointments/<int:pk>/", views.appointment_detail, name="appointment"),
-    path("appointments/<int:pk>/cancel/", views.appointment_cancel_view, name="cancel"),
-    path("appointments/<int:pk>/calendar.ics", views.appointment_ics, name="calendar"),
-    path("applications/<str:number>/earlier-time/", waitlist_views.waitlist_new, name="waitlist"),
-    path("earlier-time/<int:pk>/stop/", waitlist_views.waitlist_stop, name="waitlist_stop"),
+    path("applications/<number:number>/book/", views.choose_centre, name="centres"),
+    path("applications/<number:number>/book/<id:centre_pk>/", views.choose_time, name="time"),
+    path("applications/<number:number>/hold/", views.hold, name="hold"),
+    path("appointments/<id:pk>/", views.appointment_detail, name="appointment"),
+    path("appointments/<id:pk>/cancel/", views.appointment_cancel_view, name="cancel"),
+    path("appointments/<id:pk>/calendar.ics", views.appointment_ics, name="calendar"),
+    path(
+        "applications/<number:number>/earlier-time/", waitlist_views.waitlist_new, name="waitlist"
+    ),
+    path("earlier-time/<id:pk>/stop/", waitlist_views.waitlist_stop, name="waitlist_stop"),
 ]

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from centres.models import Centre, Slot
 from centres.selectors import centres_with_soonest_slot, days_with_open_slots, slots_open_on_day
+from common.inputs import InputError, read_date, read_id
 from enrolment.models import Application
 from enrolment.selectors import own_application_or_404
 from interviews.errors import InterviewError
@@ -62,12 +63,20 @@ def _move_of(request, application: Application) -> Appointment | None:
         return None
     appointment = (
         Appointment.objects.select_related("slot__centre")
-        .filter(pk=pk if str(pk).isdigit() else 0, application=application)
+        .filter(pk=_id_or_zero(pk), application=application)
         .first()
     )
     if appointment is None:
         raise Http404
     return appointment
+
+
+def _id_or_zero(value: str) -> int:
+    """An id from the query or form, or 0 (no object has it) for anything else."""
+    try:
+        return read_id(value)
+    except InputError:
+        return 0
 
 
 def _with_query(url: str, **params) -> str:
@@ -109,9 +118,10 @@ def choose_centre(request, number: str):
 
 
 def _parse_day(value: str | None) -> date | None:
+    """A day from the query (links of these pages); anything else is no day chosen."""
     try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
+        return read_date(value) if value else None
+    except InputError:
         return None
 
 
@@ -138,7 +148,7 @@ def choose_time(request, number: str, centre_pk: int):
     status = 200
     chosen = source.get("slot", "")
     if request.method == "POST":
-        slot = Slot.objects.filter(pk=chosen if chosen.isdigit() else 0, centre=centre).first()
+        slot = Slot.objects.filter(pk=_id_or_zero(chosen), centre=centre).first()
         if slot is None:
             error, status = _("Choose a time."), 400
         else:

@@ -2,11 +2,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from centres.models import Centre
+from common import inputs
 
 
 class DayForm(forms.Form):
     centre = forms.ModelChoiceField(queryset=Centre.objects.none(), label=_("Centre"))
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = inputs.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, centres, **kwargs):
         super().__init__(*args, **kwargs)
@@ -54,7 +55,7 @@ class FindTravellerForm(forms.Form):
         label=_("Membership or application number"), required=False, max_length=12
     )
     last_name = forms.CharField(label=_("Last name"), required=False, max_length=150)
-    date_of_birth = forms.DateField(
+    date_of_birth = inputs.DateField(
         label=_("Date of birth"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 

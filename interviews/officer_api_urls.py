@@ -10,35 +10,35 @@ app_name = "api_officer"
 urlpatterns = [
     path("officer/centres/", officer_api.OfficerCentreListView.as_view(), name="centres"),
     path(
-        "officer/centres/<int:pk>/appointments/",
+        "officer/centres/<id:pk>/appointments/",
         officer_api.OfficerCentreAppointmentsView.as_view(),
         name="centre_appointments",
     ),
     path(
-        "officer/appointments/<int:pk>/check-in/",
+        "officer/appointments/<id:pk>/check-in/",
         officer_api.OfficerCheckInView.as_view(),
         name="check_in",
     ),
     path(
-        "officer/appointments/<int:pk>/no-show/",
+        "officer/appointments/<id:pk>/no-show/",
         officer_api.OfficerNoShowView.as_view(),
         name="no_show",
     ),
     path(
-        "officer/enrolments/<int:pk>/",
+        "officer/enrolments/<id:pk>/",
         officer_api.OfficerEnrolmentDetailView.as_view(),
         name="enrolment",
     ),
     path(
-        "officer/enrolments/<int:pk>/outcome/",
+        "officer/enrolments/<id:pk>/outcome/",
         officer_api.OfficerOutcomeView.as_view(),
         name="outcome",
     ),
     path(
-        "officer/enrolments/<int:pk>/share/", officer_api.OfficerShareView.as_view(), name="share"
+        "officer/enrolments/<id:pk>/share/", officer_api.OfficerShareView.as_view(), name="share"
     ),
     path(
-        "officer/enrolments/<int:pk>/review/",
+        "officer/enrolments/<id:pk>/review/",
         officer_api.OfficerReviewView.as_view(),
         name="review",
     ),

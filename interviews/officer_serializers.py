@@ -8,6 +8,7 @@ from rest_framework import serializers
 from centres.api import local_iso
 from centres.models import Centre
 from centres.selectors import centres_of_staff
+from common.inputs import DateSerializerField, IdRelatedField, QuerySerializer
 from interviews.models import Appointment, Enrolment, EnrolmentEvent
 from interviews.selectors import enrolment_timeline
 from interviews.services.workflow import OUTCOMES
@@ -97,8 +98,8 @@ class OfficerAppointmentSerializer(serializers.ModelSerializer):
         return enrolment.state if enrolment else None
 
 
-class DayQuerySerializer(serializers.Serializer):
-    day = serializers.DateField(
+class DayQuerySerializer(QuerySerializer):
+    day = DateSerializerField(
         required=False, help_text="The centre's local day, YYYY-MM-DD (default: today there)."
     )
 
@@ -206,7 +207,7 @@ class OutcomeSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(
         choices=list(OUTCOMES), help_text="The acting officer's agency's outcome."
     )
-    centre = serializers.PrimaryKeyRelatedField(
+    centre = IdRelatedField(
         queryset=Centre.objects.none(),
         required=False,
         allow_null=True,

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from centres.models import Centre
+from common import inputs
 from enrolment.selectors import own_application_or_404
 from interviews.errors import InterviewError
 from interviews.models import WaitlistRequest
@@ -40,7 +41,7 @@ TIMES_OF_DAY = [
 DEFAULT_WINDOW_DAYS = 30
 
 
-class _CentreChoice(forms.ModelMultipleChoiceField):
+class _CentreChoice(inputs.BoundedMultipleChoiceMixin, forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Centre) -> str:
         return f"{obj.name} ({obj.city}, {obj.region})"
 
@@ -52,12 +53,12 @@ class WaitlistForm(forms.Form):
         label=gettext_lazy("Centres where you could go"),
         error_messages={"required": gettext_lazy("Choose at least one centre.")},
     )
-    earliest = forms.DateField(
+    earliest = inputs.DateField(
         label=gettext_lazy("From"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=gettext_lazy("The first day you could come, in the centre's local time."),
     )
-    latest = forms.DateField(
+    latest = inputs.DateField(
         label=gettext_lazy("Until"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=gettext_lazy("The last day you could come."),

@@ -284,10 +284,15 @@ REST_FRAMEWORK = {
         "booking": env.str("API_RATE_BOOKING", default="20/minute"),
     },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSON only, at most API_MAX_BODY_BYTES and API_MAX_JSON_DEPTH deep (common.api).
+    "DEFAULT_PARSER_CLASSES": ["common.api.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "common.api.exception_handler",
 }
+
+# The largest API request body read (larger: 413) and the deepest JSON nesting (400).
+API_MAX_BODY_BYTES = 64 * 1024
+API_MAX_JSON_DEPTH = 16
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "NEXUS Portal API",
@@ -306,6 +311,11 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "PREPROCESSING_HOOKS": ["common.api.api_v1_endpoints"],
     "COMPONENT_SPLIT_REQUEST": True,
+    # The path converters of common.inputs, as the schema describes them.
+    "PATH_CONVERTER_OVERRIDES": {
+        "id": {"type": "integer", "minimum": 0, "maximum": 999_999_999_999_999_999},
+        "number": {"type": "string", "pattern": "^[A-Za-z0-9]{1,12}$"},
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

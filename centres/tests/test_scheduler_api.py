@@ -546,3 +546,71 @@ def test_only_get_is_allowed(client, yvr, url):
         assert response.status_code == 405
         assert set(response.json()) == ERROR_KEYS
     assert client.get(url).status_code == 200
+
+
+# --- Hostile values (issue 10) -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/schedulerapi/locations/5026/slots?startTimestamp=9999-12-31T00:00", "startTimestamp"),
+        ("/schedulerapi/locations/5026/slots?endTimestamp=9999-12-31", "endTimestamp"),
+        ("/schedulerapi/locations/5026/slots?startTimestamp=0001-01-01", "startTimestamp"),
+        ("/schedulerapi/slots/asLocations?filterTimestampBy=on&timestamp=9999-12-31", "timestamp"),
+        ("/schedulerapi/slots/asLocations?filterTimestampBy=before&timestamp=9999-12-31T23:59",
+         "timestamp"),
+        ("/schedulerapi/slots?locationId=²", "locationId"),
+        ("/schedulerapi/slots?locationId=5026&minimum=²", "minimum"),
+        ("/schedulerapi/slots?locationId=5026&limit=١٢", "limit"),
+        ("/schedulerapi/slot-availability?locationId=5026.0", "locationId"),
+        ("/schedulerapi/slots?locationId=" + ",".join(["5026"] * 51), "locationId"),
+    ],
+    ids=str,
+)  # fmt: skip
+def test_dates_past_the_calendar_and_odd_digits_are_a_400(client, yvr, path, field):
+    response = client.get(path)
+
+    assert response.status_code == 400
+    body = response.json()
+    assert set(body) == ERROR_KEYS
+    assert list(body["fields"]) == [field]
+
+
+def test_a_minimum_past_the_column_range_is_clamped_and_finds_nothing(client, yvr):
+    at(yvr, "2026-03-03 09:00", capacity=3)
+
+    for minimum in ("2147483647", "9223372036854775808", "1" + "0" * 30):
+        response = client.get(f"/schedulerapi/slots?locationId=5026&minimum={minimum}")
+        assert response.status_code == 200
+        assert response.json() == []
+    both = client.get("/schedulerapi/slots?minimum=2147483647")
+    assert both.status_code == 200
+    assert both.json() == []
+
+
+@pytest.mark.parametrize("location_id", ["2147483648", "999999999999999999", "0"])
+def test_a_location_id_no_column_can_hold_is_an_unknown_location(client, yvr, location_id):
+    at(yvr, "2026-03-03 09:00")
+
+    assert client.get(f"/schedulerapi/slots?locationId={location_id}").json() == []
+    assert client.get(f"/schedulerapi/slots?locationId=5026,{location_id}").status_code == 200
+    assert client.get(f"/schedulerapi/locations/{location_id}/slots").json() == []
+    availability = client.get(f"/schedulerapi/slot-availability?locationId={location_id}")
+    assert availability.json()["availableSlots"] == []
+
+
+def test_reads_come_from_the_database_while_the_cache_is_down(client, yvr, cache_down, caplog):
+    at(yvr, "2026-03-03 09:00")
+
+    for path in (
+        "/schedulerapi/locations",
+        "/schedulerapi/slots?locationId=5026",
+        "/schedulerapi/slot-availability?locationId=5026",
+        "/schedulerapi/locations/5026/slots?startTimestamp=2026-03-03",
+        "/schedulerapi/slots/asLocations",
+    ):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.json(), path
+    assert "scheduler API cache unavailable" in caplog.text

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from centres.models import Centre, Slot
 from common.audit import audit_record
@@ -146,6 +147,22 @@ def waitlist_request_create(
             raise _refuse(
                 _("Choose a window of days that is not over, its first day before its last."),
                 "bad_window",
+                "invalid",
+            )
+        horizon = settings.SLOT_HORIZON_DAYS
+        if latest > today + timedelta(days=horizon):
+            # No time is offered further ahead, and the matcher's date arithmetic stays
+            # far from the calendar's end.
+            raise _refuse(
+                ngettext(
+                    "Choose a last day at most %(days)d day from today: no times are "
+                    "offered further ahead.",
+                    "Choose a last day at most %(days)d days from today: no times are "
+                    "offered further ahead.",
+                    horizon,
+                )
+                % {"days": horizon},
+                "window_too_long",
                 "invalid",
             )
         if appointment is not None and earliest > appointment.slot.local_start().date():
@@ -475,7 +492,10 @@ def waitlist_match_request(*, request_id: int, now: datetime | None = None) -> i
     centres = list(request.centres.all())
     # A local day's bounds differ by centre: a day's margin either side, exact below.
     after = max(now, datetime.combine(request.earliest, datetime.min.time(), tzinfo=UTC))
-    before = datetime.combine(request.latest, datetime.min.time(), tzinfo=UTC)
+    # A request stored before windows were bounded may end in year 9999: no slot is
+    # generated past the horizon, so a window is never read further than that.
+    last = min(request.latest, now.date() + timedelta(days=settings.SLOT_HORIZON_DAYS + 1))
+    before = datetime.combine(last, datetime.min.time(), tzinfo=UTC)
     slots = Slot.objects.open().filter(
         centre__in=centres,
         starts_at__gt=max(now, after - timedelta(days=1)),

@@ -331,3 +331,45 @@ def test_the_dashboard_invites_an_unlinked_account_to_link(client, django_user_m
     client.force_login(user)
     page = client.get(reverse("enrolment:dashboard")).content.decode()
     assert reverse("enrolment:link") in page
+
+
+# --- Hostile values (issue 10) --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "2027-02-30", "²", "\x00"])
+def test_a_day_past_the_calendar_or_no_day_at_all_shows_the_first_open_days(
+    client_in, application, yvr, day
+):
+    SlotFactory(centre=yvr, starts_at=_local(2, 9))
+    url = _url("time", number=application.number, centre_pk=yvr.pk)
+
+    response = client_in.get(url, {"day": day, "from": day})
+
+    assert response.status_code == 200
+    assert response.context["day"] == _local(2, 9).date()
+
+
+@pytest.mark.parametrize("value", ["²", "١٢", "19621.9", "9" * 40, "-1", "\x00"])
+def test_a_slot_or_move_that_is_no_id_is_refused_and_holds_nothing(
+    client_in, application, yvr, value
+):
+    SlotFactory(centre=yvr, starts_at=_local(2, 9))
+    url = _url("time", number=application.number, centre_pk=yvr.pk)
+
+    assert client_in.post(url, {"slot": value}).status_code == 400
+    assert client_in.get(url, {"move": value}).status_code == 404
+    assert not SlotHold.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/en/my/applications/NX%00/history/",
+        "/en/my/applications/NX0000000001%00/book/",
+        "/en/my/applications/{number}%00/hold/",
+        "/en/my/appointments/99999999999999999999999/",
+        "/en/my/appointments/%C2%B2/",
+    ],
+)
+def test_a_path_parameter_no_column_can_hold_is_a_404(client_in, application, path):
+    assert client_in.get(path.format(number=application.number)).status_code == 404

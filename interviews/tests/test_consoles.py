@@ -215,3 +215,13 @@ def test_the_console_pages_are_translated(client, airport, cbsa_officer, languag
     assert response.status_code == 200
     expected = {"en": "Appointments by day", "fr": "Rendez-vous par jour"}[language]
     assert expected in response.content.decode()
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "²"])
+def test_a_day_past_the_calendar_is_a_form_error_on_the_day_list(client, cbsa_officer, day):
+    force_login_verified(client, cbsa_officer)
+
+    response = client.get(reverse("interviews:day_list"), {"day": day})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["day"]

@@ -32,6 +32,7 @@ from interviews.services import (
     slot_hold,
 )
 from interviews.services.waitlist import (
+    waitlist_match_request,
     waitlist_match_slot,
     waitlist_request_cancel,
     waitlist_request_create,
@@ -801,3 +802,49 @@ def test_two_freeing_events_matched_at_once_make_one_offer():
     assert WaitlistOffer.objects.get().request == WaitlistRequest.objects.order_by("pk").first()
     assert _booked(slot) == 1 and SlotHold.objects.filter(slot=slot).count() == 1
     _invariant_holds()
+
+
+# --- Hostile values (issue 10) --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("latest", ["9999-12-31", "2200-01-01"])
+def test_a_window_past_the_calendar_bounds_is_a_form_error_and_stores_nothing(
+    client_in, booked, yvr, latest
+):
+    response = client_in.post(_form_url(booked), _form_data([yvr], latest=latest))
+
+    assert response.status_code == 400
+    assert "Enter a date from 1900-01-01 to 2199-12-31." in response.content.decode()
+    assert not WaitlistRequest.objects.exists()
+
+
+def test_a_window_past_the_slot_horizon_is_refused_in_the_applicants_language(
+    client, applicant, booked, yvr, settings
+):
+    client.force_login(applicant.user)
+    latest = _day(settings.SLOT_HORIZON_DAYS + 1).isoformat()
+    url = reverse("booking:waitlist", args=[booked.number]).replace("/en/", "/fr/")
+
+    response = client.post(url, _form_data([yvr], latest=latest))
+
+    assert response.status_code == 400
+    assert "au plus 180 jours" in response.content.decode()
+    assert not WaitlistRequest.objects.exists()
+
+
+def test_more_centres_than_the_limit_are_refused_before_any_is_looked_up(client_in, booked, yvr):
+    response = client_in.post(_form_url(booked), _form_data([yvr] * 51))
+
+    assert response.status_code == 400
+    assert "Give at most 50 items." in response.content.decode()
+    assert not WaitlistRequest.objects.exists()
+
+
+def test_a_request_stored_with_a_window_ending_in_9999_is_still_matched(yvr):
+    application = ApplicationFactory()
+    request = _wait(application, yvr)
+    WaitlistRequest.objects.filter(pk=request.pk).update(latest=datetime.date(9999, 12, 31))
+    free = _slot(yvr, 3, 9)
+
+    assert waitlist_match_request(request_id=request.pk) == 1
+    assert _offers() == [(application.pk, free.pk, Offer.OFFERED)]

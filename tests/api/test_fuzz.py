@@ -30,6 +30,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    negative_data_rejection,
     response_schema_conformance,
     status_code_conformance,
 )
@@ -47,6 +48,8 @@ from tests.api.conftest import at
 
 CHECKS = [
     not_a_server_error,
+    # Input the schema says is invalid is refused (a 4xx), never served as if valid.
+    negative_data_rejection,
     status_code_conformance,
     content_type_conformance,
     response_schema_conformance,

@@ -1,0 +1,343 @@
+"""Hostile input to every page (issue 10 §6): no value, in any form field, query parameter
+or path parameter, makes a server error; a refused form stores nothing.
+
+The pages are found, not listed by hand: every named URL of the site (under the language
+prefix, less the Django admin) is visited as the persona it is for, and a guard test
+fails when a new page is not. Each page's forms are read from its own HTML, so a new
+field is fuzzed the day it appears. Hypothesis draws each value from the kinds of input
+that broke pages before (dates past the calendar's end, integers past the column's,
+Unicode digits, NUL bytes, fractions and booleans for ids, very long text) and from
+arbitrary text. Deterministic and bounded for CI: derandomized, no example database, a
+few examples per page and method.
+
+The number of requests made and of 5xx answers seen are printed at the end of the run
+(``tests/conftest.py``).
+"""
+
+import datetime
+import zoneinfo
+from html.parser import HTMLParser
+from urllib.parse import quote
+
+import pytest
+from django.db.models import Sum
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from centres.models import Slot
+from centres.tests.factories import CentreFactory, SlotFactory
+from common.tests.helpers import force_login_verified
+from enrolment.models import Application
+from enrolment.tests.factories import ApplicantFactory, ApplicationFactory
+from interviews.models import Appointment, Enrolment, EnrolmentEvent, SlotHold, WaitlistRequest
+from interviews.services import appointment_book
+from interviews.services.waitlist import waitlist_request_create
+from interviews.tests.factories import officer
+from tests import hostile
+
+pytestmark = pytest.mark.django_db
+
+VANCOUVER = zoneinfo.ZoneInfo("America/Vancouver")
+EXAMPLES = 8
+PLACEHOLDER = "7777777"  # matches every path converter: swapped for the hostile value
+
+# Values that broke a page or an API before, and their kin. None is ever valid input for
+# a field that is required to be a date, a number, an id, a choice or an e-mail address.
+HOSTILE = [
+    "9999-12-31",
+    "0001-01-01",
+    "99999-01-01",
+    "2027-02-30",
+    "2147483647",
+    "2147483648",
+    "9223372036854775808",
+    "-9223372036854775809",
+    "1" * 400,
+    "1e999",
+    "NaN",
+    "-Infinity",
+    "19621.9",
+    "true",
+    "²",
+    "١٢",
+    "𝟙𝟚",
+    "\x00",
+    "NX\x000000001",
+    "A" * 3000,
+    "<script>alert(1)</script>",
+    "../../etc/passwd",
+    "' OR 1=1 --",
+    "%00",
+    "\u202e\ufeff",
+]
+VALUES = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=40))
+# Every query parameter any page reads, besides the fields of its own forms.
+QUERY_NAMES = ["day", "from", "slot", "move", "kind", "region", "centre", "number", "next"]
+HYPOTHESIS = settings(
+    max_examples=EXAMPLES,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+# Forms whose only inputs are buttons or hidden ids: posting them is the action itself
+# (cancel, confirm a hold, sign out, check in), so "refused and nothing stored" is not
+# asked of them; "no server error" is.
+ACTION_ONLY = {
+    "booking:cancel",
+    "booking:hold",
+    "booking:waitlist_stop",
+    "common:sign_out",
+    "interviews:check_in",
+    "interviews:no_show",
+    "interviews:share",
+}
+
+
+def _local(days: int, hour: int) -> datetime.datetime:
+    day = timezone.localdate(timezone=VANCOUVER) + datetime.timedelta(days=days)
+    return datetime.datetime.combine(day, datetime.time(hour), tzinfo=VANCOUVER)
+
+
+@pytest.fixture
+def world(applicant):
+    """The applicant's booked application (with an earlier-time request), one not booked
+    yet, a centre with open times, and a CBSA officer of that centre."""
+    yvr = CentreFactory(name="Vancouver International Airport", time_zone="America/Vancouver")
+    for days in (1, 2, 3):
+        SlotFactory(centre=yvr, starts_at=_local(days, 9), capacity=2)
+    booked = ApplicationFactory(applicant=applicant)
+    appointment = appointment_book(
+        application=booked,
+        slot=SlotFactory(centre=yvr, starts_at=_local(5, 10), capacity=2),
+        actor=applicant.user,
+    )
+    waiting = waitlist_request_create(
+        application=booked,
+        actor=applicant.user,
+        centres=[yvr],
+        earliest=_local(1, 0).date(),
+        latest=_local(4, 0).date(),
+        mornings=True,
+        afternoons=True,
+        evenings=True,
+        auto_rebook=False,
+    )
+    unbooked = ApplicationFactory(applicant=applicant)
+    ApplicationFactory(applicant=ApplicantFactory(user=None))  # waiting to be linked
+    return {
+        "applicant": applicant.user,
+        "officer": officer("cbsa", yvr),
+        "centre": yvr.pk,
+        "booked": booked.number,
+        "unbooked": unbooked.number,
+        "appointment": appointment.pk,
+        "enrolment": Enrolment.objects.get(application=booked).pk,
+        "waiting": waiting.pk,
+    }
+
+
+# --- The pages -------------------------------------------------------------------------
+
+# (URL name, persona, path parameters from the world) for every page of the site.
+PAGES = {
+    "centres:list": ("anonymous", {}),
+    "centres:detail": ("anonymous", {"pk": "centre"}),
+    "common:sign_in": ("anonymous", {}),
+    "common:verify": ("anonymous", {}),
+    "common:sign_out": ("applicant", {}),
+    "common:sign_up": ("anonymous", {}),
+    "common:sign_up_sent": ("anonymous", {}),
+    "common:confirm_resend": ("anonymous", {}),
+    "common:confirm_resend_sent": ("anonymous", {}),
+    "common:confirm": ("anonymous", {"uidb64": "MQ", "token": "abc-def"}),
+    "common:password_reset": ("anonymous", {}),
+    "common:password_reset_done": ("anonymous", {}),
+    "common:password_reset_complete": ("anonymous", {}),
+    "common:password_reset_confirm": ("anonymous", {"uidb64": "MQ", "token": "abc-def"}),
+    "common:account": ("applicant", {}),
+    "common:language_change": ("applicant", {}),
+    "common:password_change": ("applicant", {}),
+    "common:email_change": ("applicant", {}),
+    "common:email_confirm": ("applicant", {"token": "abc:def"}),
+    "enrolment:dashboard": ("applicant", {}),
+    "enrolment:link": ("applicant", {}),
+    "enrolment:history": ("applicant", {"number": "booked"}),
+    "booking:centres": ("applicant", {"number": "unbooked"}),
+    "booking:time": ("applicant", {"number": "unbooked", "centre_pk": "centre"}),
+    "booking:hold": ("applicant", {"number": "unbooked"}),
+    "booking:appointment": ("applicant", {"pk": "appointment"}),
+    "booking:cancel": ("applicant", {"pk": "appointment"}),
+    "booking:calendar": ("applicant", {"pk": "appointment"}),
+    "booking:waitlist": ("applicant", {"number": "unbooked"}),
+    "booking:waitlist_stop": ("applicant", {"pk": "waiting"}),
+    "interviews:day_list": ("officer", {}),
+    "interviews:find": ("officer", {}),
+    "interviews:check_in": ("officer", {"pk": "appointment"}),
+    "interviews:no_show": ("officer", {"pk": "appointment"}),
+    "interviews:enrolment": ("officer", {"pk": "enrolment"}),
+    "interviews:outcome": ("officer", {"pk": "enrolment"}),
+    "interviews:share": ("officer", {"pk": "enrolment"}),
+    "interviews:review": ("officer", {"pk": "enrolment"}),
+    "interviews:timeline": ("officer", {"pk": "enrolment"}),
+}
+
+
+def _site_url_names() -> set[str]:
+    """Every named page under the language prefix, the Django admin left out (its own
+    forms and filters are Django's; its pages are fuzzed by ``test_admin_…``)."""
+    names: set[str] = set()
+
+    def walk(patterns, namespace):
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                if entry.namespace == "admin":
+                    continue
+                inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+                walk(entry.url_patterns, inner)
+            elif isinstance(entry, URLPattern) and entry.name and namespace:
+                names.add(f"{namespace}{entry.name}")
+
+    for entry in get_resolver().url_patterns:
+        if isinstance(entry, URLResolver) and "LocalePrefixPattern" in type(entry.pattern).__name__:
+            walk(entry.url_patterns, "")
+    return names
+
+
+def test_every_page_of_the_site_is_fuzzed():
+    assert _site_url_names() == set(PAGES)
+
+
+def _client(world, persona: str) -> Client:
+    client = Client()
+    if persona == "applicant":
+        client.force_login(world["applicant"])
+    elif persona == "officer":
+        force_login_verified(client, world["officer"])
+    return client
+
+
+def _url(world, name: str, **override) -> str:
+    _persona, params = PAGES[name]
+    kwargs = {key: world.get(value, value) for key, value in params.items()}
+    return reverse(name, kwargs={**kwargs, **override})
+
+
+class _Forms(HTMLParser):
+    """The POST forms of a page that post to the page itself: the names of their
+    fields, buttons included. (A form posting elsewhere is fuzzed at its own URL.)"""
+
+    def __init__(self, url: str):
+        super().__init__()
+        self.url = url
+        self.forms: list[list[str]] = []
+        self._in_post_form = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            action = (attrs.get("action") or "").split("?")[0]
+            self._in_post_form = (attrs.get("method") or "").lower() == "post" and (
+                action in ("", self.url)
+            )
+            if self._in_post_form:
+                self.forms.append([])
+        elif self._in_post_form and tag in ("input", "select", "textarea", "button"):
+            name = attrs.get("name")
+            if name and name != "csrfmiddlewaretoken" and name not in self.forms[-1]:
+                self.forms[-1].append(name)
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._in_post_form = False
+
+
+def _post_forms(client, url: str) -> list[list[str]]:
+    response = client.get(url)
+    if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
+        return []
+    parser = _Forms(url)
+    parser.feed(response.content.decode())
+    return parser.forms
+
+
+def _stored() -> tuple:
+    """What a refused form must leave as it was."""
+    return (
+        Appointment.objects.count(),
+        Appointment.objects.filter(status=Appointment.Status.BOOKED).count(),
+        SlotHold.objects.count(),
+        WaitlistRequest.objects.count(),
+        WaitlistRequest.objects.filter(status=WaitlistRequest.Status.ACTIVE).count(),
+        EnrolmentEvent.objects.count(),
+        Application.objects.filter(applicant__user__isnull=False).count(),
+        Slot.objects.aggregate(booked=Sum("booked"))["booked"],
+        sorted(map(str, Application.objects.values_list("applicant__user__email", flat=True))),
+    )
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_hostile_query_parameters_never_make_a_server_error(world, name):
+    persona, _params = PAGES[name]
+    url = _url(world, name)
+    fields = sorted({field for form in _post_forms(_client(world, persona), url) for field in form})
+    names = sorted(set(QUERY_NAMES) | set(fields))
+
+    @HYPOTHESIS
+    @given(query=st.dictionaries(st.sampled_from(names), VALUES, min_size=1, max_size=4))
+    def answers(query):
+        response = hostile.request(_client(world, persona), "get", url, query)
+        assert response.status_code < 500
+
+    answers()
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_hostile_path_parameters_never_make_a_server_error(world, name):
+    persona, params = PAGES[name]
+    if not params:
+        pytest.skip("no path parameter")
+    client = _client(world, persona)
+
+    @HYPOTHESIS
+    @given(key=st.sampled_from(sorted(params)), value=VALUES.filter(bool))
+    def answers(key, value):
+        # The real URL with this one parameter swapped, percent-encoded as a client sends it.
+        url = _url(world, name, **{key: PLACEHOLDER}).replace(PLACEHOLDER, quote(value, safe=""))
+        response = hostile.request(client, "get", url, {})
+        assert response.status_code < 500
+
+    answers()
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_hostile_form_input_is_refused_and_stores_nothing(world, name):
+    """Each form of the page (posting to the page itself), every field hostile at once;
+    a page without a form of its own (the POST-only actions, pages that only show) gets
+    the names pages read instead."""
+    persona, _params = PAGES[name]
+    url = _url(world, name)
+    forms = _post_forms(_client(world, persona), url) or [QUERY_NAMES]
+    for fields in forms:
+        _post_hostile(world, name, persona, url, fields)
+
+
+def _post_hostile(world, name: str, persona: str, url: str, fields: list[str]) -> None:
+    @HYPOTHESIS
+    @given(data=st.data())
+    def refused(data):
+        body = {field: data.draw(VALUES, label=field) for field in fields}
+        before = _stored()
+        response = hostile.request(_client(world, persona), "post", url, body)
+        assert response.status_code < 500
+        if name in ACTION_ONLY:
+            return
+        assert response.status_code != 302 or "sign-in" in response["Location"], (
+            f"{name} accepted {body!r}"
+        )
+        assert _stored() == before
+
+    refused()
