@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from common.audit import audit_record
 from common.errors import ApplicationError
 from common.outbox import outbox_put
+from common.permissions import needs_second_factor
 from common.ratelimit import RateLimit
 from enrolment.models import Applicant, Application, Membership
 from interviews.models import Enrolment
@@ -46,7 +47,20 @@ def application_number_normalize(number: str) -> str:
 
 def application_link(*, user, number: str, date_of_birth: date) -> Application:
     """Link ``user`` to the applicant whose application ``number`` is, if the date of
-    birth matches; every application of that applicant comes with it."""
+    birth matches; every application of that applicant comes with it.
+
+    Staff accounts (any that needs the code step) never hold an application: such an
+    account is refused before anything is looked up or counted.
+    """
+    if needs_second_factor(user):
+        raise ApplicationError(
+            _(
+                "A staff account cannot be linked to an application. Sign in with your "
+                "personal account to link yours."
+            ),
+            code="staff_account",
+            kind="forbidden",
+        )
     identity = (str(user.pk),)
     if LINK_APPLICATION.is_locked(*identity):
         raise ApplicationError(

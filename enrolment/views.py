@@ -101,7 +101,8 @@ def link_application(request):
             )
         except ApplicationError as error:
             form.add_error(None, error.message)
-            status = 429 if error.code == "locked" else 409 if error.kind == "conflict" else 400
+            kinds = {"conflict": 409, "forbidden": 403}
+            status = 429 if error.code == "locked" else kinds.get(error.kind, 400)
         else:
             messages.success(
                 request,

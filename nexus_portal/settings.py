@@ -81,6 +81,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "common.headers.PrivateNoStoreMiddleware",  # reads request.user: after authentication
     "django_otp.middleware.OTPMiddleware",
+    # Staff past the password step but not the code step: the code step and public pages
+    # only. After OTPMiddleware, which tells whether the session is verified.
+    "common.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

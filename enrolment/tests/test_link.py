@@ -11,6 +11,7 @@ from django.apps import apps
 from django.urls import reverse
 from django.utils import translation
 
+from centres.models import StaffProfile
 from common.errors import ApplicationError
 from common.models import AuditEvent
 from enrolment.models import Applicant, Application
@@ -327,3 +328,26 @@ def test_the_migration_copies_the_names_from_the_accounts():
     assert (named.given_names, named.surname) == ("Amélie", "O'Brien")
     # A surname is required: an account without names leaves its username there.
     assert (nameless.given_names, nameless.surname) == ("", "jbloggs")
+
+
+# Staff accounts ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("flags", [{"is_staff": True}, {"is_staff": True, "is_superuser": True}])
+def test_a_staff_account_is_refused_before_anything_is_looked_up(unlinked, flags):
+    staff = UserFactory(**flags)
+    before = snapshot()
+
+    error = refusal(staff)
+
+    assert (error.code, error.kind) == ("staff_account", "forbidden")
+    assert snapshot() == before
+
+
+def test_an_officer_account_is_refused_too(unlinked):
+    officer = UserFactory()
+    StaffProfile.objects.create(user=officer, role=StaffProfile.Role.CBSA_OFFICER)
+
+    assert refusal(officer).code == "staff_account"
+    unlinked.refresh_from_db()
+    assert unlinked.user is None
