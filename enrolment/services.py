@@ -2,8 +2,9 @@
 
 Linking a portal account to the application the agencies already hold: the applicant
 proves the application is theirs with its number and their date of birth (both on the
-conditional-approval letter). Wrong guesses count against a per-account lock-out, and a
-miss never says which of the two was wrong.
+conditional-approval letter). Wrong guesses count against a per-account lock-out, and
+every miss looks the same: it never says which of the two was wrong, nor that the file
+is another account's.
 
 The renewal-benefit extension (``membership_benefits_sweep``, a daily job).
 """
@@ -30,7 +31,17 @@ logger = logging.getLogger(__name__)
 LINK_APPLICATION = RateLimit("link-application")
 
 
-def _not_found() -> ApplicationError:
+def _locked() -> ApplicationError:
+    return ApplicationError(
+        _("Too many attempts. Try again in 15 minutes."), code="locked", kind="forbidden"
+    )
+
+
+def _miss(identity: tuple[str, ...]) -> ApplicationError:
+    """Count a miss (outside any transaction: while Redis is down the count is a database
+    row, which the refusal must not roll back); the error to raise for it."""
+    if LINK_APPLICATION.fail(*identity):
+        return _locked()
     return ApplicationError(
         _(
             "We could not find an application with this number and date of birth. Check "
@@ -49,8 +60,19 @@ def application_link(*, user, number: str, date_of_birth: date) -> Application:
     """Link ``user`` to the applicant whose application ``number`` is, if the date of
     birth matches; every application of that applicant comes with it.
 
-    Staff accounts (any that needs the code step) never hold an application: such an
-    account is refused before anything is looked up or counted.
+    1. A staff account (any that needs the code step) is refused before anything is
+       looked up or counted: staff accounts never hold an application.
+    2. A locked account is refused (``locked``) without a look-up.
+    3. The number and date of birth of a file this account already holds: said so
+       (``already_linked``); it is theirs.
+    4. An account that already holds another person's file is refused
+       (``account_taken``), whatever was entered: the answer says nothing about it.
+    5. Every other miss (an unknown number, a wrong date of birth, a file another
+       account holds) is the same miss: counted against the lock, and the same answer
+       (``no_match``), so a right date of birth is never confirmed to someone who may not
+       know it.
+    6. The link is a conditional update; a file another account linked meanwhile is a
+       miss as in 5.
     """
     if needs_second_factor(user):
         raise ApplicationError(
@@ -63,64 +85,46 @@ def application_link(*, user, number: str, date_of_birth: date) -> Application:
         )
     identity = (str(user.pk),)
     if LINK_APPLICATION.is_locked(*identity):
-        raise ApplicationError(
-            _("Too many attempts. Try again in 15 minutes."), code="locked", kind="forbidden"
-        )
+        raise _locked()
     application = (
         Application.objects.select_related("applicant")
         .filter(number=application_number_normalize(number))
         .first()
     )
-    if application is None or application.applicant.date_of_birth != date_of_birth:
-        # Counted outside any transaction: while Redis is down the count is a database
-        # row, which the refusal must not roll back.
-        if LINK_APPLICATION.fail(*identity):
-            raise ApplicationError(
-                _("Too many attempts. Try again in 15 minutes."),
-                code="locked",
-                kind="forbidden",
-            )
-        raise _not_found()
-    LINK_APPLICATION.clear(*identity)
+    applicant = application.applicant if application is not None else None
+    matches = applicant is not None and applicant.date_of_birth == date_of_birth
+    if matches and applicant.user_id == user.pk:
+        raise ApplicationError(
+            _("This application is already linked to your account."),
+            code="already_linked",
+            kind="conflict",
+        )
+    if Applicant.objects.filter(user=user).exists():
+        raise ApplicationError(
+            _(
+                "Your account is already linked to another person's file. Sign in with "
+                "that person's account, or contact the NEXUS help line."
+            ),
+            code="account_taken",
+            kind="conflict",
+        )
+    if not matches or applicant.user_id is not None:
+        raise _miss(identity)
     with transaction.atomic():
-        applicant = application.applicant
-        if applicant.user_id == user.pk:
-            raise ApplicationError(
-                _("This application is already linked to your account."),
-                code="already_linked",
-                kind="conflict",
-            )
-        if applicant.user_id is not None:
-            raise ApplicationError(
-                _(
-                    "This application is already linked to another account. If that is not "
-                    "yours, contact the NEXUS help line."
-                ),
-                code="linked_elsewhere",
-                kind="conflict",
-            )
-        if Applicant.objects.filter(user=user).exists():
-            raise ApplicationError(
-                _(
-                    "Your account is already linked to another person's file. Sign in with "
-                    "that person's account, or contact the NEXUS help line."
-                ),
-                code="account_taken",
-                kind="conflict",
-            )
         # Conditional: two accounts linking the same file at once cannot both win.
         linked = Applicant.objects.filter(pk=applicant.pk, user__isnull=True).update(
             user=user, preferred_language=(get_language() or "en")[:2]
         )
-        if not linked:
-            raise ApplicationError(
-                _("This application is already linked to another account."),
-                code="linked_elsewhere",
-                kind="conflict",
+        if linked:
+            audit_record(
+                actor=user,
+                action="application.linked",
+                target=applicant,
+                application=application.pk,
             )
-        audit_record(
-            actor=user, action="application.linked", target=applicant, application=application.pk
-        )
+    if not linked:
+        raise _miss(identity)
+    LINK_APPLICATION.clear(*identity)
     return application
 
 

@@ -4,6 +4,7 @@ and the migration that made the account optional."""
 import datetime
 import importlib
 import json
+import re
 
 import pytest
 import time_machine
@@ -168,6 +169,7 @@ def test_a_link_clears_the_count_of_misses(unlinked, user):
     for _attempt in range(4):
         refusal(user, number="NX2026999999")
     link(user)
+    Applicant.objects.filter(pk=unlinked.pk).update(user=None)  # undone by the help line
 
     codes = [refusal(user, number="NX2026999999").code for _attempt in range(4)]
 
@@ -184,24 +186,38 @@ def test_an_application_already_linked_to_this_account_is_refused(unlinked, user
     assert snapshot() == before
 
 
-def test_an_application_linked_to_another_account_is_refused(unlinked, user):
+def test_a_file_linked_to_another_account_is_a_miss_like_any_other(unlinked, user):
     owner = UserFactory()
     link(owner)
     before = snapshot()
 
-    error = refusal(user)
+    right_birthday = refusal(user)
+    wrong_birthday = refusal(user, date_of_birth=datetime.date(1985, 6, 16))
 
-    assert (error.code, error.kind) == ("linked_elsewhere", "conflict")
+    for error in (right_birthday, wrong_birthday):
+        assert (error.code, error.kind, error.message) == ("no_match", "invalid", NO_MATCH)
     assert snapshot() == before
     unlinked.refresh_from_db()
     assert unlinked.user == owner
 
 
-def test_an_account_linked_to_another_person_cannot_take_a_second_file(unlinked, user):
+def test_asking_for_a_file_linked_to_another_account_counts_towards_the_lock(unlinked, user):
+    link(UserFactory())
+
+    codes = [refusal(user).code for _attempt in range(5)]
+
+    assert codes == ["no_match"] * 4 + ["locked"]
+
+
+@pytest.mark.parametrize("date_of_birth", [BORN, datetime.date(1985, 6, 16)])
+def test_an_account_linked_to_another_person_cannot_take_a_second_file(
+    unlinked, user, date_of_birth
+):
     ApplicantFactory(user=user)
     before = snapshot()
 
-    error = refusal(user)
+    # The same answer whether the details were right: it is about this account only.
+    error = refusal(user, date_of_birth=date_of_birth)
 
     assert (error.code, error.kind) == ("account_taken", "conflict")
     assert snapshot() == before
@@ -215,6 +231,10 @@ def test_the_file_of_an_applicant_who_signed_up_with_the_account_is_theirs_alrea
 
 
 # The page --------------------------------------------------------------------------------------
+
+
+def without_csrf_token(content: bytes) -> bytes:
+    return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", content)
 
 
 def test_the_link_page_needs_a_signed_in_user(client):
@@ -266,19 +286,47 @@ def test_a_mismatch_shows_the_form_again_with_the_message(client, user, unlinked
     assert snapshot() == before
 
 
-def test_a_linked_file_and_a_lock_out_are_told_on_the_page(client, user, unlinked):
+def test_a_file_linked_elsewhere_is_told_on_the_page_as_a_miss_and_then_a_lock_out(
+    client, user, unlinked
+):
     client.force_login(UserFactory())
     client.post(LINK, {"number": NUMBER, "date_of_birth": "1985-06-15"})
     client.force_login(user)
 
     taken = client.post(LINK, {"number": NUMBER, "date_of_birth": "1985-06-15"})
-    for _attempt in range(5):
-        locked = client.post(LINK, {"number": "NX2026999999", "date_of_birth": "1985-06-15"})
+    misses = [
+        client.post(LINK, {"number": "NX2026999999", "date_of_birth": "1985-06-15"})
+        for _attempt in range(4)
+    ]
 
-    assert taken.status_code == 409
-    assert "already linked to another account" in taken.text
-    assert locked.status_code == 429
-    assert "Too many attempts" in locked.text
+    assert taken.status_code == 400
+    assert NO_MATCH in taken.text
+    assert "already linked" not in taken.text
+    assert [miss.status_code for miss in misses] == [400] * 3 + [429]
+    assert "Too many attempts" in misses[-1].text
+
+
+def test_a_right_date_of_birth_on_a_file_linked_elsewhere_answers_as_a_wrong_one_does(
+    client, user, unlinked
+):
+    # The same request twice, once where its date of birth is the file's and once where it
+    # is not: the two answers must not differ in a single byte.
+    link(UserFactory())
+    data = {"number": NUMBER, "date_of_birth": "1985-06-15"}
+    # Frozen, so that the Expires header is the same second for both.
+    with time_machine.travel(
+        datetime.datetime(2027, 3, 16, 12, 0, tzinfo=datetime.UTC), tick=False
+    ):
+        client.force_login(user)
+        right = client.post(LINK, data)
+        Applicant.objects.filter(pk=unlinked.pk).update(date_of_birth=datetime.date(1985, 6, 16))
+        wrong = client.post(LINK, data)
+
+    assert right.status_code == wrong.status_code == 400
+    assert NO_MATCH in right.text
+    assert dict(right.items()) == dict(wrong.items())
+    # The CSRF token is masked afresh on every page, whatever the answer.
+    assert without_csrf_token(right.content) == without_csrf_token(wrong.content)
 
 
 def test_a_link_goes_to_the_dashboard_which_then_shows_the_application(client, user, unlinked):
