@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from common.inputs import DATE_VALIDATORS
+
 
 @cache
 def _time_zones() -> frozenset[str]:
@@ -172,8 +174,10 @@ class OpeningRule(models.Model):
     closes_at = models.TimeField(_("closes at (local time)"))
     slot_minutes = models.PositiveSmallIntegerField(_("slot length (minutes)"), default=20)
     booths = models.PositiveSmallIntegerField(_("booths (parallel interviews)"), default=1)
-    valid_from = models.DateField(_("valid from"), default=date.today)
-    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    valid_from = models.DateField(_("valid from"), default=date.today, validators=DATE_VALIDATORS)
+    valid_until = models.DateField(
+        _("valid until"), null=True, blank=True, validators=DATE_VALIDATORS
+    )
 
     class Meta:
         ordering = ["centre", "weekday", "opens_at"]
@@ -246,8 +250,8 @@ class Closure(models.Model):
         OTHER = "other", _("Other")
 
     centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="closures")
-    first_day = models.DateField(_("first day"))
-    last_day = models.DateField(_("last day"))
+    first_day = models.DateField(_("first day"), validators=DATE_VALIDATORS)
+    last_day = models.DateField(_("last day"), validators=DATE_VALIDATORS)
     reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
     note = models.CharField(_("note"), max_length=200, blank=True)
 
@@ -276,8 +280,8 @@ class ExtraCapacity(models.Model):
     """Temporary extra booths (expanded staffing) over a range of local days."""
 
     centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="extra_capacity")
-    first_day = models.DateField(_("first day"))
-    last_day = models.DateField(_("last day"))
+    first_day = models.DateField(_("first day"), validators=DATE_VALIDATORS)
+    last_day = models.DateField(_("last day"), validators=DATE_VALIDATORS)
     extra_booths = models.PositiveSmallIntegerField(_("extra booths"))
     note = models.CharField(_("note"), max_length=200, blank=True)
 

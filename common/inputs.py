@@ -22,6 +22,7 @@ import re
 from datetime import date
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -30,6 +31,8 @@ LATEST_DATE = date(2199, 12, 31)
 INT_MAX = 2**31 - 1  # PostgreSQL integer
 ID_MAX = 2**63 - 1  # PostgreSQL bigint (every primary key)
 MAX_LIST_ITEMS = 50
+# For the model date fields people type in (the admin's forms): the same bounds.
+DATE_VALIDATORS = [MinValueValidator(EARLIEST_DATE), MaxValueValidator(LATEST_DATE)]
 
 _WHOLE = re.compile(r"[+-]?[0-9]{1,40}", re.ASCII)
 _ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", re.ASCII)

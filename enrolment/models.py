@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from common.inputs import DATE_VALIDATORS
+
 
 class Applicant(models.Model):
     """A person the agencies know from their application: name and date of birth as on
@@ -25,7 +27,7 @@ class Applicant(models.Model):
     preferred_language = models.CharField(
         _("preferred language"), max_length=2, choices=Language.choices, default=Language.ENGLISH
     )
-    date_of_birth = models.DateField(_("date of birth"))
+    date_of_birth = models.DateField(_("date of birth"), validators=DATE_VALIDATORS)
 
     class Meta:
         verbose_name = _("applicant")
@@ -42,11 +44,13 @@ class Applicant(models.Model):
 class Membership(models.Model):
     applicant = models.ForeignKey(Applicant, on_delete=models.PROTECT, related_name="memberships")
     number = models.CharField(_("membership number (PASSID)"), max_length=9, unique=True)
-    issued_on = models.DateField(_("issued on"))
-    expires_on = models.DateField(_("expires on"))
+    issued_on = models.DateField(_("issued on"), validators=DATE_VALIDATORS)
+    expires_on = models.DateField(_("expires on"), validators=DATE_VALIDATORS)
     auto_renewed = models.BooleanField(_("auto-renewed"), default=False)
     # Set while a renewal applied for before expiry is pending (up to five years).
-    benefits_extended_until = models.DateField(_("benefits extended until"), null=True, blank=True)
+    benefits_extended_until = models.DateField(
+        _("benefits extended until"), null=True, blank=True, validators=DATE_VALIDATORS
+    )
 
     class Meta:
         ordering = ["-expires_on"]

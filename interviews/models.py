@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from centres.models import Centre, Slot
+from common.inputs import DATE_VALIDATORS
 from enrolment.models import Application
 
 
@@ -384,8 +385,8 @@ class WaitlistRequest(models.Model):
         Appointment, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     centres = models.ManyToManyField(Centre, verbose_name=_("centres"), related_name="+")
-    earliest = models.DateField(_("from"))
-    latest = models.DateField(_("until"))
+    earliest = models.DateField(_("from"), validators=DATE_VALIDATORS)
+    latest = models.DateField(_("until"), validators=DATE_VALIDATORS)
     mornings = models.BooleanField(_("mornings (before noon)"), default=True)
     afternoons = models.BooleanField(_("afternoons (noon to 5 p.m.)"), default=True)
     evenings = models.BooleanField(_("evenings (from 5 p.m.)"), default=True)

@@ -341,3 +341,97 @@ def _post_hostile(world, name: str, persona: str, url: str, fields: list[str]) -
         assert _stored() == before
 
     refused()
+
+
+# --- Endpoints outside the language prefix and the Django admin ---------------------------
+
+SCHEDULER_NAMES = [
+    "serviceName",
+    "locationType",
+    "orderBy",
+    "limit",
+    "locationId",
+    "minimum",
+    "startTimestamp",
+    "endTimestamp",
+    "timestamp",
+    "filterTimestampBy",
+    "temporary",
+    "inviteOnly",
+    "operational",
+]
+OTHER_ENDPOINTS = {
+    "/schedulerapi/locations": SCHEDULER_NAMES,
+    "/schedulerapi/slots": SCHEDULER_NAMES,
+    "/schedulerapi/slot-availability": SCHEDULER_NAMES,
+    "/schedulerapi/locations/5026/slots": SCHEDULER_NAMES,
+    "/schedulerapi/slots/asLocations": SCHEDULER_NAMES,
+    "/api/schema/": ["format", "lang", "version"],
+    "/api/docs/": ["script", "lang"],
+    "/health/": ["check"],
+    "/i18n/setlang/": ["language", "next"],
+}
+
+
+@pytest.mark.parametrize("path", sorted(OTHER_ENDPOINTS))
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_hostile_values_elsewhere_never_make_a_server_error(world, path, method):
+    CentreFactory(ttp_location_id=5026, time_zone="America/Vancouver")
+    names = OTHER_ENDPOINTS[path]
+
+    @HYPOTHESIS
+    @given(query=st.dictionaries(st.sampled_from(names), VALUES, min_size=1, max_size=4))
+    def answers(query):
+        response = hostile.request(_client(world, "applicant"), method, path, query)
+        assert response.status_code < 500
+
+    answers()
+
+
+def _admin_pages() -> list[str]:
+    """Every admin list, add and change page (of the first row) the programme admin has."""
+    from django.contrib import admin
+
+    pages = []
+    for model in admin.site._registry:
+        opts = model._meta
+        prefix = f"admin:{opts.app_label}_{opts.model_name}"
+        pages.append(reverse(f"{prefix}_changelist"))
+        pages.append(reverse(f"{prefix}_add"))
+        first = model._default_manager.order_by("pk").first()
+        if first is not None:
+            pages.append(reverse(f"{prefix}_change", args=[first.pk]))
+    return pages
+
+
+ADMIN_QUERY = ["q", "o", "p", "e", "all", "_popup", "_to_field", "centre__id__exact", "status"]
+
+
+def test_hostile_values_in_the_admin_never_make_a_server_error(world, programme_admin):
+    client = Client()
+    force_login_verified(client, programme_admin)
+    pages = _admin_pages()
+    assert len(pages) > 20
+
+    for url in pages:
+        fields = sorted({field for form in _post_forms(client, url) for field in form})
+        _fuzz_admin_page(client, url, fields)
+
+
+def _fuzz_admin_page(client, url: str, fields: list[str]) -> None:
+    @HYPOTHESIS
+    @given(
+        query=st.dictionaries(st.sampled_from(ADMIN_QUERY), VALUES, min_size=1, max_size=3),
+        data=st.data(),
+    )
+    def answers(query, data):
+        response = hostile.request(client, "get", url, query)
+        assert response.status_code < 500, (url, query)
+        if fields:
+            before = _stored()
+            body = {field: data.draw(VALUES, label=field) for field in fields}
+            response = hostile.request(client, "post", url, body)
+            assert response.status_code < 500, (url, body)
+            assert _stored() == before
+
+    answers()

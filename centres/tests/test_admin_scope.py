@@ -74,3 +74,31 @@ def test_a_centre_administrator_cannot_assign_roles(client, centre_admin):
 def test_a_programme_administrator_assigns_roles(client, programme_admin):
     force_login_verified(client, programme_admin)
     assert client.get(reverse("admin:centres_staffprofile_changelist")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("first", "last"), [("9999-12-30", "9999-12-31"), ("0001-01-01", "0001-01-02")]
+)
+def test_a_closure_past_the_calendar_bounds_is_a_form_error(
+    client, centre_admin, own_centre, first, last
+):
+    force_login_verified(client, centre_admin)
+
+    response = client.post(
+        reverse("admin:centres_closure_add"),
+        {"centre": own_centre.pk, "first_day": first, "last_day": last, "reason": "holiday"},
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["first_day"]
+    assert not Closure.objects.exists()
+
+
+@pytest.mark.parametrize("centre", ["9999-12-31", "²", "\x00", "1" * 30])
+def test_a_centre_that_is_no_id_is_no_choice_on_the_add_page(client, centre_admin, centre):
+    force_login_verified(client, centre_admin)
+
+    assert client.get(reverse("admin:centres_closure_add"), {"centre": centre}).status_code == 200
+    response = client.post(reverse("admin:centres_closure_add"), {"centre": centre})
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["centre"]
