@@ -104,6 +104,12 @@ def read_date(value) -> date:
     return check_date(day)
 
 
+def has_control_characters(text: str) -> bool:
+    """A NUL byte, a newline, any C0/C1 control: nothing a URL sent back in a header (a
+    redirect's ``Location``) may carry — the WSGI server refuses such a header."""
+    return any(ord(char) < 0x20 or 0x7F <= ord(char) < 0xA0 for char in text)
+
+
 def check_list_length(items, limit: int = MAX_LIST_ITEMS) -> None:
     if len(items) > limit:
         raise InputError(MESSAGES["too_many"] % {"limit": limit})
@@ -138,6 +144,26 @@ class BoundedMultipleChoiceMixin:
             except InputError as error:
                 raise forms.ValidationError(error.message, code="too_many") from None
         return super().clean(value)
+
+
+class IdsChoiceField(BoundedMultipleChoiceMixin, forms.ModelMultipleChoiceField):
+    """Django's multiple choice of objects, whose ids it looks up together (``pk__in``):
+    at most ``MAX_LIST_ITEMS`` of them, each a whole number within the column, checked
+    first (SQLite and PostgreSQL refuse an integer past 64 bits: a server error)."""
+
+    def _check_values(self, value):
+        key = self.to_field_name or "pk"
+        if key == "pk" and self.queryset.model._meta.pk.get_internal_type().endswith("AutoField"):
+            for pk in value:
+                try:
+                    read_id(str(pk))
+                except InputError:
+                    raise forms.ValidationError(
+                        self.error_messages["invalid_pk_value"],
+                        code="invalid_pk_value",
+                        params={"pk": pk},
+                    ) from None
+        return super()._check_values(value)
 
 
 # --- Serializer fields -----------------------------------------------------------------

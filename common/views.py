@@ -19,6 +19,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.utils.translation import gettext as _
+from django.views import i18n as i18n_views
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -39,6 +40,7 @@ from common.forms import (
     SignUpForm,
     VerifyForm,
 )
+from common.inputs import has_control_characters
 from common.permissions import is_verified, needs_second_factor, totp_devices
 from common.ratelimit import client_ip
 from common.services import (
@@ -56,6 +58,19 @@ from common.tokens import account_confirm_token, email_change_read
 User = get_user_model()
 
 
+def set_language(request):
+    """Django's language switch, with a ``next`` that a header can carry: one with a
+    control character (a NUL byte) is no page, as an off-site one is, and the switch goes
+    back to where the visitor came from instead."""
+    for method in ("GET", "POST"):
+        values = getattr(request, method)
+        if has_control_characters(values.get("next", "")):
+            values = values.copy()
+            del values["next"]
+            setattr(request, method, values)
+    return i18n_views.set_language(request)
+
+
 @require_GET
 def health(request):
     """Liveness and database reachability, for the container health check."""
@@ -65,10 +80,16 @@ def health(request):
 
 
 def _safe_next(request) -> str:
-    """The ``next`` page if it stays on this site, else ""."""
+    """The ``next`` page if it is a path on this site, else "". A path, not a bare word
+    (``redirect()`` would look ``next=abc`` up as a URL name), and one a ``Location``
+    header can carry (no control character)."""
     url = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    if (
+        url.startswith("/")
+        and not has_control_characters(url)
+        and url_has_allowed_host_and_scheme(
+            url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return url
     return ""

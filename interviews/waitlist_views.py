@@ -41,7 +41,7 @@ TIMES_OF_DAY = [
 DEFAULT_WINDOW_DAYS = 30
 
 
-class _CentreChoice(inputs.BoundedMultipleChoiceMixin, forms.ModelMultipleChoiceField):
+class _CentreChoice(inputs.IdsChoiceField):
     def label_from_instance(self, obj: Centre) -> str:
         return f"{obj.name} ({obj.city}, {obj.region})"
 

@@ -3,10 +3,10 @@ from django.contrib import admin
 from django.urls import include, path
 
 from common.api_urls import not_found_patterns
-from common.views import health
+from common.views import health, set_language
 
 urlpatterns = [
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", set_language, name="set_language"),
     path("health/", health, name="health"),
     # The API: outside the language prefix (the language comes from Accept-Language).
     path("api/", include("common.api_urls")),

@@ -87,6 +87,7 @@ HYPOTHESIS = settings(
 # (cancel, confirm a hold, sign out, check in), so "refused and nothing stored" is not
 # asked of them; "no server error" is.
 ACTION_ONLY = {
+    "common:verify",  # signed in without a code to give: sent on, whatever was posted
     "booking:cancel",
     "booking:hold",
     "booking:waitlist_stop",
@@ -147,7 +148,7 @@ PAGES = {
     "centres:list": ("anonymous", {}),
     "centres:detail": ("anonymous", {"pk": "centre"}),
     "common:sign_in": ("anonymous", {}),
-    "common:verify": ("anonymous", {}),
+    "common:verify": ("applicant", {}),  # signed in, no code to give: sent on to `next`
     "common:sign_out": ("applicant", {}),
     "common:sign_up": ("anonymous", {}),
     "common:sign_up_sent": ("anonymous", {}),

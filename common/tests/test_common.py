@@ -1,4 +1,5 @@
 import pytest
+from django.urls import reverse
 from rest_framework import serializers
 from rest_framework.decorators import api_view
 from rest_framework.permissions import AllowAny
@@ -7,6 +8,7 @@ from rest_framework.test import APIRequestFactory
 from common.audit import audit_record
 from common.errors import ApplicationError
 from common.models import AuditEvent
+from common.tests.helpers import force_login_verified
 from enrolment.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -62,3 +64,30 @@ def test_an_audit_row_records_actor_action_and_target_but_no_anonymous_actor():
 def test_the_health_endpoint_answers_ok(client):
     response = client.get("/health/")
     assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize("permission", ["9223372036854775808", "²", "1" * 40])
+def test_the_admin_refuses_an_id_past_64_bits_in_a_many_to_many_choice(
+    client, programme_admin, permission
+):
+    force_login_verified(client, programme_admin)
+    user = UserFactory()
+
+    response = client.post(
+        reverse("admin:auth_user_change", args=[user.pk]),
+        {"username": user.username, "user_permissions": [permission], "date_joined_0": "2027-01-01",
+         "date_joined_1": "10:00:00"},
+    )  # fmt: skip
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["user_permissions"]
+    assert not user.user_permissions.exists()
+
+
+def test_the_admin_reads_a_blank_to_field_as_the_primary_key(client, programme_admin):
+    force_login_verified(client, programme_admin)
+    user = UserFactory()
+
+    response = client.get(reverse("admin:auth_user_change", args=[user.pk]), {"_to_field": ""})
+
+    assert response.status_code == 200

@@ -1,5 +1,6 @@
 import logging
 from io import StringIO
+from urllib.parse import quote
 
 import pytest
 import time_machine
@@ -266,7 +267,7 @@ def test_django_otps_own_delay_after_a_wrong_code_is_explained(client, officer, 
 # Lock-outs ------------------------------------------------------------------------------
 
 
-def test_five_wrong_passwords_lock_the_username_from_that_address(client):
+def test_five_wrong_passwords_lock_the_username_from_that_address(client, either_cache):
     UserFactory(username="daniel")
     for _ in range(4):
         assert sign_in(client, "daniel", "wrong").status_code == 200
@@ -290,7 +291,7 @@ def test_the_lock_out_message_is_in_french_on_french_pages(client):
     assert "Trop de tentatives infructueuses." in response.content.decode()
 
 
-def test_the_lock_out_ends_after_15_minutes(client):
+def test_the_lock_out_ends_after_15_minutes(client, either_cache):
     UserFactory(username="daniel")
     with time_machine.travel("2027-01-04 12:00Z", tick=False) as clock:
         for _ in range(5):
@@ -301,7 +302,7 @@ def test_the_lock_out_ends_after_15_minutes(client):
         assert sign_in(client, "daniel").status_code == 302
 
 
-def test_the_lock_out_is_per_username_and_address(client):
+def test_the_lock_out_is_per_username_and_address(client, either_cache):
     UserFactory(username="daniel")
     UserFactory(username="sophie")
     for _ in range(5):
@@ -313,7 +314,7 @@ def test_the_lock_out_is_per_username_and_address(client):
     assert sign_in(client, "daniel", REMOTE_ADDR="192.0.2.2").status_code == 302
 
 
-def test_a_successful_sign_in_clears_the_count(client):
+def test_a_successful_sign_in_clears_the_count(client, either_cache):
     UserFactory(username="daniel")
     for _ in range(4):
         sign_in(client, "daniel", "wrong")
@@ -325,7 +326,7 @@ def test_a_successful_sign_in_clears_the_count(client):
     assert sign_in(client, "daniel").status_code == 302
 
 
-def test_five_wrong_codes_lock_the_code_step(client, officer):
+def test_five_wrong_codes_lock_the_code_step(client, officer, either_cache):
     sign_in(client, "nathalie")
     for _ in range(4):
         assert client.post(VERIFY, {"code": code_for(officer, offset=5)}).status_code == 200
@@ -445,3 +446,33 @@ def test_totp_code_refuses_with_debug_off(officer, settings):
 
     with pytest.raises(CommandError, match="DEBUG"):
         call_command("totp_code", "nathalie", stdout=StringIO())
+
+
+@pytest.mark.parametrize(
+    "next_url", ["abc", "9999-12-31", "common:account", "/en/my/\x00", "/\r\nX: y"]
+)
+def test_a_next_page_that_is_no_path_or_no_header_value_is_ignored(client, next_url):
+    UserFactory(username="daniel")
+
+    response = sign_in(client, "daniel", url=f"{SIGN_IN}?next={quote(next_url)}")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/en/my/"
+
+
+def test_a_signed_in_applicant_on_the_code_page_with_a_bare_word_next_goes_on(client):
+    client.force_login(UserFactory())
+
+    response = client.get(VERIFY, {"next": "abc"})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/en/my/"
+
+
+@pytest.mark.parametrize("next_url", ["/fr/\x00", "/fr/\n", "/fr/centres/\x7f"])
+def test_the_language_switch_never_sends_back_a_control_character(client, next_url):
+    response = client.post("/i18n/setlang/", {"language": "fr", "next": next_url})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    assert response.cookies["django_language"].value == "fr"
