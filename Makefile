@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: install run worker beat test lint bench messages clean
+.PHONY: install run worker beat test lint bench probe messages clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "NEXUS Portal needs Python 3.11"'
@@ -47,6 +47,10 @@ bench: install
 	$(BIN)/python bench/soonest.py
 	$(BIN)/python bench/scheduler.py
 	$(BIN)/python bench/booking.py
+
+# Hostile input against the real server from outside (bench/probe.py): not a speed figure.
+probe: install
+	cd bench && ../$(BIN)/python probe.py
 
 messages: install
 	$(BIN)/python manage.py makemessages --locale fr --no-obsolete --ignore '.venv/*' --ignore 'bench/*'

@@ -97,3 +97,11 @@ def cache_down(settings):
         cache.get("anything")
     yield
     settings.CACHES = working  # before _isolated_cache clears the cache
+
+
+@pytest.fixture(params=["cache up", "cache down"])
+def either_cache(request):
+    """Runs a test twice: with the cache working, and through an outage (``cache_down``),
+    for what must hold either way (the sign-in lock-outs)."""
+    if request.param == "cache down":
+        request.getfixturevalue("cache_down")

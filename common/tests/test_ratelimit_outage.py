@@ -6,15 +6,8 @@ import logging
 
 import pytest
 import time_machine
-from django.contrib.auth import SESSION_KEY
 from django.core import mail
-from django.core.cache import cache
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
-from redis.exceptions import ConnectionError as RedisDown
 
-from centres.models import StaffProfile
 from common.models import RateLimitCounter
 from common.ratelimit import RateLimit
 from common.tests.threads import run_at_once
@@ -25,30 +18,8 @@ pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct horse battery staple"  # UserFactory's
 SIGN_IN_URL = "/en/accounts/sign-in/"
-VERIFY = "/en/accounts/verify/"
 RESET = "/en/accounts/password-reset/"
-LOCKED = "Too many failed attempts. Try again in 15 minutes."
 TOO_MANY = "You have made too many requests."
-DEAD_REDIS = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
-        # Refused at once on the loopback; the timeouts only bound a slower failure.
-        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-    }
-}
-
-
-@pytest.fixture
-def cache_down(settings):
-    # After the suite's _isolated_cache: changing CACHES resets Django's cache handler,
-    # so ``django.core.cache.cache`` is the dead Redis from here on.
-    working = settings.CACHES
-    settings.CACHES = DEAD_REDIS
-    with pytest.raises(RedisDown):
-        cache.get("anything")
-    yield
-    settings.CACHES = working  # before the suite's own fixture clears the cache
 
 
 @pytest.fixture(autouse=True)
@@ -60,67 +31,7 @@ def sign_in(client, username, password=PASSWORD, **extra):
     return client.post(SIGN_IN_URL, {"username": username, "password": password}, **extra)
 
 
-def code_for(user, offset: int = 0) -> str:
-    device = TOTPDevice.objects.get(user=user)
-    return f"{totp(device.bin_key, drift=offset):06d}"
-
-
-# Sign-in and the code step ----------------------------------------------------------------
-
-
-def test_five_wrong_passwords_lock_the_sign_in_while_the_cache_is_unreachable(client, cache_down):
-    UserFactory(username="daniel")
-    for _ in range(4):
-        assert sign_in(client, "daniel", "wrong").status_code == 200
-
-    fifth = sign_in(client, "daniel", "wrong")
-    right = sign_in(client, "daniel")
-
-    assert fifth.status_code == 429
-    assert LOCKED in fifth.content.decode()
-    assert right.status_code == 429
-    assert LOCKED in right.content.decode()
-    assert SESSION_KEY not in client.session
-
-
-def test_a_right_password_clears_the_count_while_the_cache_is_unreachable(client, cache_down):
-    UserFactory(username="daniel")
-    for _ in range(4):
-        sign_in(client, "daniel", "wrong")
-    assert sign_in(client, "daniel").status_code == 302
-    client.logout()
-
-    for _ in range(4):
-        assert sign_in(client, "daniel", "wrong").status_code == 200
-    assert sign_in(client, "daniel").status_code == 302
-
-
-def test_the_outage_lock_out_ends_after_15_minutes(client, cache_down):
-    UserFactory(username="daniel")
-    with time_machine.travel("2027-01-04 12:00Z", tick=False) as clock:
-        for _ in range(5):
-            sign_in(client, "daniel", "wrong")
-        clock.shift(14 * 60)
-        assert sign_in(client, "daniel").status_code == 429
-        clock.shift(61)
-        assert sign_in(client, "daniel").status_code == 302
-
-
-def test_five_wrong_codes_lock_the_code_step_while_the_cache_is_unreachable(client, cache_down):
-    officer = UserFactory(username="nathalie")
-    StaffProfile.objects.create(user=officer, role=StaffProfile.Role.CBSA_OFFICER)
-    TOTPDevice.objects.create(user=officer, name="phone", confirmed=True)
-    assert sign_in(client, "nathalie").status_code == 302
-    for _ in range(4):
-        assert client.post(VERIFY, {"code": code_for(officer, offset=5)}).status_code == 200
-
-    fifth = client.post(VERIFY, {"code": code_for(officer, offset=5)})
-    right = client.post(VERIFY, {"code": code_for(officer)})
-
-    assert fifth.status_code == 429
-    assert right.status_code == 429
-    assert LOCKED in right.content.decode()
-    assert DEVICE_ID_SESSION_KEY not in client.session
+# Sign-in and the code step (the lock-outs themselves: test_sign_in.py, with either_cache)
 
 
 def test_outage_counters_and_the_log_hold_no_username_or_address(client, cache_down, caplog):
