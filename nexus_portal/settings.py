@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "centres",
     "enrolment",
     "interviews",
+    "entry_exit",
 ]
 
 MIDDLEWARE = [
@@ -349,3 +350,14 @@ REMINDER_DAYS_BEFORE = sorted(
 )
 if any(days < 1 for days in REMINDER_DAYS_BEFORE):
     raise ImproperlyConfigured("REMINDER_DAYS_BEFORE takes whole days of 1 or more.")
+
+# Entry/Exit (entry_exit/): which share rules apply (entry_exit/rules.py). Phase 1 is the
+# exchange as it stands; phase 2 ("all travellers", Canadian and US citizens included)
+# needs legislation first, so it is never a default.
+ENTRY_EXIT_PHASE = env.int("ENTRY_EXIT_PHASE", default=1)
+if ENTRY_EXIT_PHASE not in (1, 2):
+    raise ImproperlyConfigured("ENTRY_EXIT_PHASE is 1 or 2.")
+# Records are kept this many years from the day they were received (Customs Act s.93.1).
+ENTRY_EXIT_RETENTION_YEARS = env.int("ENTRY_EXIT_RETENTION_YEARS", default=15)
+if ENTRY_EXIT_RETENTION_YEARS < 1:
+    raise ImproperlyConfigured("ENTRY_EXIT_RETENTION_YEARS takes whole years, 1 or more.")

@@ -16,6 +16,8 @@ from centres.reference import REFERENCE_FILE
 from common.models import AuditEvent
 from enrolment.management.commands.load_demo_data import DEMO_TOTP_KEY
 from enrolment.models import Applicant, Application, Membership
+from entry_exit.models import Port
+from entry_exit.reference import reference_rows
 from interviews.models import Appointment
 
 # A Monday, six days before North American clocks spring forward (8 March 2026).
@@ -74,7 +76,17 @@ def load(*args: str) -> str:
 
 
 def counts() -> dict[str, int]:
-    models = [Centre, OpeningRule, Slot, Group, Applicant, Membership, Application, Appointment]
+    models = [
+        Centre,
+        OpeningRule,
+        Slot,
+        Group,
+        Applicant,
+        Membership,
+        Application,
+        Appointment,
+        Port,
+    ]
     result = {model.__name__: model.objects.count() for model in models}
     result["User"] = get_user_model().objects.count()
     result["AuditEvent"] = AuditEvent.objects.count()
@@ -211,6 +223,11 @@ def test_accounts_have_their_roles(demo):
 
     assert users.get(username="cbsa.officer").groups.filter(name="CBSA officers").exists()
     assert users.get(username="cbp.officer").groups.filter(name="CBP officers").exists()
+
+
+def test_it_loads_the_ports_of_entry_in_pairs(demo):
+    assert Port.objects.count() == len(reference_rows())
+    assert not Port.objects.filter(counterpart__isnull=True).exists()
 
 
 def test_running_it_twice_changes_nothing(demo):

@@ -1,4 +1,5 @@
-"""Load the demonstration data: real centres, demo hours, and demo accounts.
+"""Load the demonstration data: real centres, demo hours, demo accounts, and the
+Entry/Exit ports of entry.
 
 Idempotent: a second run finds everything in place and changes nothing. Every account
 it creates has the same published password, and every staff account an authenticator
@@ -22,6 +23,7 @@ from centres.models import Centre, Slot, StaffProfile
 from centres.reference import centres_import_reference, reference_load
 from centres.services import centre_slots_generate
 from enrolment.models import Applicant, Application, Membership
+from entry_exit.reference import ports_import_reference
 from interviews.models import Appointment
 from interviews.services import InterviewError, appointment_book
 
@@ -216,6 +218,7 @@ class Command(BaseCommand):
         now = timezone.now()
         with transaction.atomic():
             self._load_centres(now)
+            self._load_ports()
             groups = self._load_groups()
             self._load_staff(groups)
             self._load_applicants(now)
@@ -236,6 +239,14 @@ class Command(BaseCommand):
             f"Centres: {result.created} created, {result.updated} updated, "
             f"{result.unchanged} unchanged; {result.rules_created} opening rules created; "
             f"{slots_created} slots created."
+        )
+
+    def _load_ports(self) -> None:
+        # Migration entry_exit 0002 loads them too; this applies later edits of the file.
+        result = ports_import_reference()
+        self.stdout.write(
+            f"Ports of entry: {result.created} created, {result.updated} updated, "
+            f"{result.unchanged} unchanged."
         )
 
     def _load_groups(self) -> dict[str, Group]:

@@ -1,0 +1,326 @@
+import zoneinfo
+from datetime import UTC, date, datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from centres.models import validate_time_zone
+from common.inputs import DATE_VALIDATORS
+from entry_exit.choices import (
+    SOURCE_EVENT,
+    Country,
+    DocumentType,
+    Event,
+    Sex,
+    Source,
+    StatusCategory,
+)
+from entry_exit.rules import PHASES, outbound_item_condition
+
+
+class Port(models.Model):
+    """A Canada–US land port of entry, paired with the port across the border.
+
+    ``code`` identifies the port in feeds and in the files we send. Where it is a code the
+    public can look up (a US CBP port number that only this crossing of our list uses),
+    ``code_is_official`` is set; every other code is ours ("CA-DOU", "US-BLA-PA"), and
+    CBSA office numbers are never used (they are not reliably public). ``cbp_port_code``
+    is the published CBP port a US crossing belongs to, which several crossings may share
+    (the Ambassador Bridge and the tunnel are both port 3801, Detroit).
+    """
+
+    code = models.CharField(_("code"), max_length=16, unique=True)
+    code_is_official = models.BooleanField(
+        _("public official code"),
+        default=False,
+        help_text=_("Unset: the code is NEXUS Portal's own, not a published one."),
+    )
+    cbp_port_code = models.CharField(_("CBP port code"), max_length=4, blank=True)
+    name = models.CharField(_("name"), max_length=100)
+    name_fr = models.CharField(_("French name"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=2, choices=Country.choices)
+    region = models.CharField(_("province or state"), max_length=2)
+    time_zone = models.CharField(_("time zone"), max_length=64, validators=[validate_time_zone])
+    counterpart = models.OneToOneField(
+        "self",
+        verbose_name=_("port across the border"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["country", "region", "name"]
+        verbose_name = _("port of entry")
+        verbose_name_plural = _("ports of entry")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(counterpart=F("id")), name="port_not_its_own_counterpart"
+            ),
+            models.CheckConstraint(
+                condition=Q(country=Country.UNITED_STATES) | Q(cbp_port_code=""),
+                name="port_cbp_code_only_in_the_us",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.code})"
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def display_name(self) -> str:
+        """The French name where the port has one and French is active."""
+        if self.name_fr and (get_language() or "").startswith("fr"):
+            return self.name_fr
+        return self.name
+
+
+class BatchDirection(models.TextChoices):
+    OUTBOUND = "outbound", _("Sent to the partner")
+    INBOUND = "inbound", _("Received from the partner")
+
+
+class BatchStatus(models.TextChoices):
+    # Outbound.
+    BUILDING = "building", _("Being built")
+    WRITTEN = "written", _("Written, not sent yet")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Sending failed; will be retried")
+    EMPTY = "empty", _("Nothing left to send")
+    WITHDRAWN = "withdrawn", _("Withdrawn before it was sent")
+    # Inbound.
+    RECEIVED = "received", _("Received")
+    IMPORTED = "imported", _("Imported")
+    PARTIALLY_IMPORTED = "partially_imported", _("Imported, some rows refused")
+    REFUSED = "refused", _("Refused")
+
+
+OUTBOUND_STATUSES = (
+    BatchStatus.BUILDING,
+    BatchStatus.WRITTEN,
+    BatchStatus.SENT,
+    BatchStatus.FAILED,
+    BatchStatus.EMPTY,
+    BatchStatus.WITHDRAWN,
+)
+INBOUND_STATUSES = (
+    BatchStatus.RECEIVED,
+    BatchStatus.IMPORTED,
+    BatchStatus.PARTIALLY_IMPORTED,
+    BatchStatus.REFUSED,
+)
+
+
+class ExchangeBatch(models.Model):
+    """One file exchanged with the partner, in either direction: what it held, its
+    checksum, and what became of it. Holds counts and identifiers, never a traveller's
+    data (the records do; an outbound file is rebuilt from them byte for byte)."""
+
+    Direction = BatchDirection
+    Status = BatchStatus
+    # An outbound batch a run still has to write or send.
+    OUTBOUND_PENDING = (BatchStatus.BUILDING, BatchStatus.WRITTEN, BatchStatus.FAILED)
+
+    direction = models.CharField(_("direction"), max_length=8, choices=BatchDirection.choices)
+    partner = models.CharField(_("partner"), max_length=64)
+    phase = models.PositiveSmallIntegerField(_("phase"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=BatchStatus.choices)
+    record_count = models.PositiveIntegerField(_("records"), default=0)
+    rows_ok = models.PositiveIntegerField(_("rows imported"), default=0)
+    rows_refused = models.PositiveIntegerField(_("rows refused"), default=0)
+    dropped_count = models.PositiveIntegerField(_("records dropped"), default=0)
+    checksum = models.CharField(_("SHA-256 of the file"), max_length=64, blank=True)
+    file_name = models.CharField(_("file name"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    written_at = models.DateTimeField(_("written at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("send attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    # A run that is sending the batch holds it until then (another run leaves it alone).
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=200, blank=True)
+    # Inbound: the rows refused, as [{"line", "field", "code", "reason"}].
+    row_errors = models.JSONField(_("row errors"), default=list, blank=True)
+    # Outbound: the items taken out before writing or sending, as [{"record", "reason"}].
+    dropped = models.JSONField(_("dropped records"), default=list, blank=True)
+    # Who or what sent or received it: "celery beat", "manage.py entry_exit_import", …
+    handled_by = models.CharField(_("handled by"), max_length=100, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("exchange batch")
+        verbose_name_plural = _("exchange batches")
+        constraints = [
+            models.CheckConstraint(
+                # phase__isnull=False: a NULL would make "phase IN (1, 2)" unknown, which a
+                # CHECK lets through.
+                condition=(
+                    Q(
+                        direction="outbound",
+                        phase__isnull=False,
+                        phase__in=PHASES,
+                        status__in=OUTBOUND_STATUSES,
+                    )
+                    | Q(direction="inbound", phase__isnull=True, status__in=INBOUND_STATUSES)
+                ),
+                name="exchangebatch_direction_phase_status",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["direction", "status", "next_attempt_at"], name="exchangebatch_pending"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} #{self.pk} ({self.get_status_display()})"
+
+
+def purge_date(received_at: datetime, years: int) -> date:
+    """The day a record received at ``received_at`` is purged: ``years`` after the UTC
+    day it was received (a 29 February becomes 1 March: kept the full term, never less)."""
+    day = received_at.astimezone(UTC).date()
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return date(day.year + years, 3, 1)
+
+
+class CrossingRecord(models.Model):
+    """One border crossing of one traveller, as a source reported it.
+
+    Immutable once received: nothing in the app changes a record (an outbound file is
+    rebuilt from its records and must come out byte for byte the same). The names are
+    kept as received; ``*_normalised`` are their ICAO 9303 forms for matching
+    (``entry_exit.names``). ``purge_on`` is fixed when the record is received.
+    """
+
+    Status = StatusCategory
+    Event = Event
+    Source = Source
+    DocumentType = DocumentType
+    Sex = Sex
+
+    surname = models.CharField(_("surname"), max_length=200)
+    given_names = models.CharField(_("given names"), max_length=200, blank=True)
+    surname_normalised = models.CharField(_("surname (normalised)"), max_length=200)
+    given_names_normalised = models.CharField(
+        _("given names (normalised)"), max_length=200, blank=True
+    )
+    date_of_birth = models.DateField(_("date of birth"), validators=DATE_VALIDATORS)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    nationality = models.CharField(_("nationality"), max_length=3)
+    document_type = models.CharField(
+        _("document type"), max_length=32, choices=DocumentType.choices
+    )
+    document_number = models.CharField(_("document number"), max_length=20)
+    document_country = models.CharField(_("document issuing country"), max_length=3)
+    status = models.CharField(_("status category"), max_length=32, choices=StatusCategory.choices)
+    event = models.CharField(_("event"), max_length=32, choices=Event.choices)
+    occurred_at = models.DateTimeField(_("crossed at"))
+    port = models.ForeignKey(
+        Port,
+        verbose_name=_("port of entry"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="crossings",
+    )
+    airport_code = models.CharField(_("airport (IATA)"), max_length=3, blank=True)
+    source = models.CharField(_("source"), max_length=32, choices=Source.choices)
+    # The source's own identifier of the record: delivering it twice stores it once.
+    source_record_id = models.CharField(_("source record id"), max_length=64)
+    received_at = models.DateTimeField(_("received at"))
+    inbound_batch = models.ForeignKey(
+        ExchangeBatch,
+        verbose_name=_("received in batch"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="records",
+    )
+    purge_on = models.DateField(_("purge on"))
+    legal_hold = models.BooleanField(_("under legal hold"), default=False)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name = _("crossing record")
+        verbose_name_plural = _("crossing records")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "source_record_id"], name="crossingrecord_once_per_source"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(event=Event.AIR_EXIT, port__isnull=True) & ~Q(airport_code="")
+                    | ~Q(event=Event.AIR_EXIT) & Q(port__isnull=False, airport_code="")
+                ),
+                name="crossingrecord_air_exit_airport_land_port",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    *(Q(source=source, event=event) for source, event in SOURCE_EVENT.items()),
+                    _connector=Q.OR,
+                ),
+                name="crossingrecord_event_fits_source",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["document_number", "document_country"], name="crossingrecord_document"
+            ),
+            models.Index(
+                fields=["surname_normalised", "date_of_birth"], name="crossingrecord_name_dob"
+            ),
+            models.Index(fields=["source", "event", "received_at"], name="crossingrecord_new"),
+            models.Index(fields=["purge_on"], name="crossingrecord_purge_on"),
+        ]
+
+    def __str__(self) -> str:
+        # Identifiers only: a record's string form ends up in logs and admin messages.
+        return f"{self.get_event_display()} #{self.pk}"
+
+
+class OutboundItem(models.Model):
+    """One record in one outbound batch. Each record is sent once (``record`` is unique);
+    the status category, nationality and event are copied from the record so that the
+    database itself refuses an item the share rules forbid in the item's phase."""
+
+    batch = models.ForeignKey(ExchangeBatch, on_delete=models.PROTECT, related_name="items")
+    # A purged record takes its item with it; the batch keeps its counts and checksum.
+    record = models.ForeignKey(
+        CrossingRecord, on_delete=models.CASCADE, related_name="outbound_items"
+    )
+    phase = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=32, choices=StatusCategory.choices)
+    nationality = models.CharField(max_length=3)
+    event = models.CharField(max_length=32, choices=Event.choices)
+
+    class Meta:
+        ordering = ["batch", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["record"], name="outbounditem_record_sent_once"),
+            models.CheckConstraint(
+                condition=outbound_item_condition(), name="outbounditem_allowed_by_share_rules"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"batch #{self.batch_id} record #{self.record_id}"
