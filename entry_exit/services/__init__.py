@@ -1,0 +1,7 @@
+"""Every write in the entry_exit app: records (``records.py``). The ports' reference data
+is loaded by ``entry_exit.reference``."""
+
+from entry_exit.errors import EntryExitError
+from entry_exit.services.records import crossing_record_build, crossing_record_create
+
+__all__ = ["EntryExitError", "crossing_record_build", "crossing_record_create"]
