@@ -204,6 +204,27 @@ SHARE_RULES: dict[int, tuple[ShareRule, ...]] = {
     ),
 }
 
+# Why phase 2 shares what it shares (rendered into docs/entry_exit_rules.md).
+PHASE_2_DECISION = (
+    "Seed 004's future deliverable is “the exchange of biographic entry data on all "
+    "travellers (including Canadian and U.S. citizens) with the U.S. at land ports of "
+    "entry”. Phase 2 lifts the exclusion of Canadian and US citizens, which that sentence "
+    "names, and the nationality conditions of phase 1, which existed only to keep citizens "
+    "home.\n\n"
+    "It keeps **Registered Indians** and **protected persons** unshared. The seed's note "
+    "lists four exclusions (“No information is shared on Canadian or U.S. citizens, "
+    "Registered Indians, or protected persons”); the future deliverable names two of them "
+    "and is silent on the others. Each of those two rests on protections of its own: for "
+    "Registered Indians, their status under the Indian Act and the border-crossing rights "
+    "recognised since the Jay Treaty; for protected persons, refugee protection — "
+    "non-refoulement and the confidentiality of claims — which telling another state "
+    "where they travel bears on directly. A record once sent cannot be recalled, while a "
+    "category kept home can be shared later: where the seed is silent, the narrower "
+    "reading stands. Sharing either needs an explicit decision, then a change to "
+    "`SHARE_RULES` in `entry_exit/rules.py` and the migration of the `OutboundItem` "
+    "check constraint that follows from it."
+)
+
 # Why an item may not leave, as ``share_refusal`` says it (stored in a batch's report).
 REFUSAL_CODES = {
     "phase": _("The phase is not one the rules declare."),
