@@ -136,6 +136,13 @@ class ExchangeBatch(models.Model):
     record_count = models.PositiveIntegerField(_("records"), default=0)
     rows_ok = models.PositiveIntegerField(_("rows imported"), default=0)
     rows_refused = models.PositiveIntegerField(_("rows refused"), default=0)
+    # Inbound: rows whose (source, record id) was already stored, by an earlier batch or
+    # earlier in this one. ok + duplicate + refused = the record lines imported so far.
+    rows_duplicate = models.PositiveIntegerField(_("rows already held"), default=0)
+    # Inbound: the partner's own batch number (its header's batch_id).
+    partner_batch_id = models.PositiveBigIntegerField(
+        _("partner's batch id"), null=True, blank=True
+    )
     dropped_count = models.PositiveIntegerField(_("records dropped"), default=0)
     checksum = models.CharField(_("SHA-256 of the file"), max_length=64, blank=True)
     file_name = models.CharField(_("file name"), max_length=200, blank=True)
@@ -181,6 +188,13 @@ class ExchangeBatch(models.Model):
                     | Q(direction="inbound", phase__isnull=True, status__in=INBOUND_STATUSES)
                 ),
                 name="exchangebatch_direction_phase_status",
+            ),
+            # A partner's batch is imported once; a refused delivery (a damaged file, say)
+            # does not stop the same batch from being delivered again.
+            models.UniqueConstraint(
+                fields=["partner", "partner_batch_id"],
+                condition=Q(direction="inbound") & ~Q(status="refused"),
+                name="exchangebatch_inbound_once_per_partner",
             ),
         ]
         indexes = [
@@ -324,3 +338,23 @@ class OutboundItem(models.Model):
 
     def __str__(self) -> str:
         return f"batch #{self.batch_id} record #{self.record_id}"
+
+
+class PartnerSignature(models.Model):
+    """A signed request a partner has made, kept until its timestamp leaves the window in
+    which it would be accepted: the same signature seen again is a replay. In the database,
+    not the cache, so a cache outage or eviction never lets a replay through."""
+
+    partner = models.CharField(max_length=64)
+    signature = models.CharField(max_length=64)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "signature"], name="partnersignature_seen_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner} until {self.expires_at.isoformat()}"
