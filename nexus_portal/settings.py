@@ -182,6 +182,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout"
 # and how long a worker's claim on a message lasts before another may take it.
 OUTBOX_RELAY_SECONDS = env.int("OUTBOX_RELAY_SECONDS", default=60)
 OUTBOX_CLAIM_SECONDS = env.int("OUTBOX_CLAIM_SECONDS", default=5 * 60)
+# The Entry/Exit exchange sends a batch every ENTRY_EXIT_BATCH_SECONDS (the real exchange
+# runs within about 15 minutes); see "Entry/Exit" below.
+ENTRY_EXIT_BATCH_SECONDS = env.int("ENTRY_EXIT_BATCH_SECONDS", default=300)
+if ENTRY_EXIT_BATCH_SECONDS < 1:
+    raise ImproperlyConfigured(
+        "ENTRY_EXIT_BATCH_SECONDS takes a whole number of seconds, 1 or more."
+    )
 CELERY_BEAT_SCHEDULE = {
     "generate-slots-ahead": {
         "task": "centres.tasks.slots_generate_all_task",
@@ -203,6 +210,12 @@ CELERY_BEAT_SCHEDULE = {
     "send-appointment-reminders": {
         "task": "interviews.tasks.appointment_reminders_task",
         "schedule": 60 * 60,
+    },
+    # The Entry/Exit outbound exchange (entry_exit/services/outbound.py): write and send
+    # what is pending, then batch everything new and shareable.
+    "entry-exit-outbound": {
+        "task": "entry_exit.tasks.outbound_batches_run_task",
+        "schedule": ENTRY_EXIT_BATCH_SECONDS,
     },
     # Daily, just after midnight UTC (the date the sweep calls today has turned).
     "sweep-membership-benefits": {
@@ -361,3 +374,13 @@ if ENTRY_EXIT_PHASE not in (1, 2):
 ENTRY_EXIT_RETENTION_YEARS = env.int("ENTRY_EXIT_RETENTION_YEARS", default=15)
 if ENTRY_EXIT_RETENTION_YEARS < 1:
     raise ImproperlyConfigured("ENTRY_EXIT_RETENTION_YEARS takes whole years, 1 or more.")
+# How outbound files reach the partner (entry_exit/transport.py). "folder": written into
+# ENTRY_EXIT_OUTBOX_DIR, for development, tests and a file-drop link.
+ENTRY_EXIT_TRANSPORTS = ("folder",)
+ENTRY_EXIT_TRANSPORT = env.str("ENTRY_EXIT_TRANSPORT", default="folder")
+if ENTRY_EXIT_TRANSPORT not in ENTRY_EXIT_TRANSPORTS:
+    raise ImproperlyConfigured(
+        f"ENTRY_EXIT_TRANSPORT is one of {', '.join(ENTRY_EXIT_TRANSPORTS)}."
+    )
+# A relative path is taken from the project directory.
+ENTRY_EXIT_OUTBOX_DIR = BASE_DIR / env.str("ENTRY_EXIT_OUTBOX_DIR", default="var/entry_exit/outbox")

@@ -1,15 +1,17 @@
 """One raw row from a feed: a clean record or every reason it is refused, never a value
 quietly mended."""
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.conf import settings
 
 from entry_exit.choices import Source
 from entry_exit.names import NameRefused, name_normalise
 from entry_exit.services import EntryExitError, crossing_record_create
 from entry_exit.tests.factories import PortFactory
-from entry_exit.validation import record_validate
+from entry_exit.validation import MESSAGES, record_validate
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 CBSA = Source.CBSA_PRIMARY
@@ -363,3 +365,9 @@ def test_a_bad_row_is_refused_with_its_errors(ports):
     assert refused.value.extra["errors"] == [
         {"field": "sex", "code": "sex", "reason": "Sex is M, F or X."}
     ]
+
+
+def test_the_exchange_doc_lists_every_refusal_code():
+    doc = (settings.BASE_DIR / "docs" / "entry_exit_exchange.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| `([a-z_]+)` \|", doc, re.MULTILINE))
+    assert set(MESSAGES) <= documented
