@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 
 from entry_exit.choices import Source
 from entry_exit.names import NameRefused, name_normalise
@@ -322,6 +323,17 @@ def test_the_received_names_are_kept_exactly(ports):
 
 
 # --- Reasons: translated, and never the value --------------------------------------------
+
+
+def test_reasons_are_in_french_in_french(ports):
+    with translation.override("fr"):
+        result = validate(ports, sex="Q", nationality="ZZZ")
+    reasons = {error.code: error.reason for error in result.errors}
+    assert reasons == {
+        "sex": "Le sexe est M, F ou X.",
+        "country_code": "Ce code de pays est inconnu (ni ISO 3166-1 alpha-3 ni OACI 9303).",
+    }
+    assert all(code in MESSAGES for code in reasons)
 
 
 def test_a_reason_never_repeats_the_value_it_refuses(ports):
