@@ -299,6 +299,8 @@ REST_FRAMEWORK = {
         "address": env.str("API_RATE_ADDRESS", default="300/minute"),
         # The POST actions that take or free a booth, per user.
         "booking": env.str("API_RATE_BOOKING", default="20/minute"),
+        # Inbound Entry/Exit batches, per partner (entry_exit/partner_api.py).
+        "entry_exit_partner": env.str("API_RATE_ENTRY_EXIT_PARTNER", default="30/minute"),
     },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # JSON only, at most API_MAX_BODY_BYTES and API_MAX_JSON_DEPTH deep (common.api).
@@ -384,3 +386,28 @@ if ENTRY_EXIT_TRANSPORT not in ENTRY_EXIT_TRANSPORTS:
     )
 # A relative path is taken from the project directory.
 ENTRY_EXIT_OUTBOX_DIR = BASE_DIR / env.str("ENTRY_EXIT_OUTBOX_DIR", default="var/entry_exit/outbox")
+# The partners that send inbound batches (entry_exit/partners.py), as JSON:
+# {"cbp": {"secret": "...", "sender": "CBP", "source": "us_partner"}}; sender and source
+# default to the US partner's. Each request is signed with the partner's secret (HMAC).
+ENTRY_EXIT_PARTNERS = env.json("ENTRY_EXIT_PARTNERS", default={})
+if not isinstance(ENTRY_EXIT_PARTNERS, dict):
+    raise ImproperlyConfigured("ENTRY_EXIT_PARTNERS is a JSON object: partner id → partner.")
+for _name, _partner in ENTRY_EXIT_PARTNERS.items():
+    if not (
+        isinstance(_partner, dict)
+        and set(_partner) <= {"secret", "sender", "source"}
+        and isinstance(_partner.get("secret"), str)
+        and len(_partner["secret"]) >= 32
+        and _partner.get("sender", "CBP") in ("CBP", "CBSA")
+        and _partner.get("source", "us_partner") in ("us_partner", "cbsa_primary")
+        and 1 <= len(_name) <= 64
+    ):
+        raise ImproperlyConfigured(
+            "ENTRY_EXIT_PARTNERS: each partner has a secret of 32 or more characters, and "
+            "optionally a sender (CBP, CBSA) and a source (us_partner, cbsa_primary)."
+        )
+# The largest inbound batch the partner endpoint reads (larger: 413). A day's batch
+# (about 19,000 records) is about 8 MB.
+ENTRY_EXIT_MAX_BATCH_BYTES = env.int("ENTRY_EXIT_MAX_BATCH_BYTES", default=64 * 1024 * 1024)
+if ENTRY_EXIT_MAX_BATCH_BYTES < 1024:
+    raise ImproperlyConfigured("ENTRY_EXIT_MAX_BATCH_BYTES takes bytes, 1024 or more.")

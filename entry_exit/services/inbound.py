@@ -1,0 +1,519 @@
+"""The inbound exchange: the partner's land entries (for Canada, exits from Canada).
+
+A batch is a file in the exchange format (``entry_exit.exchange_format``,
+``docs/entry_exit_exchange.md``): a header line, then one record per line. It arrives
+through the partner endpoint (``entry_exit.partner_api``) or ``manage.py
+entry_exit_import``; both call ``inbound_batch_import``.
+
+* The header is checked first (format, sender, batch id, the records' SHA-256, the
+  count): a batch that fails is refused whole and stored as refused, with the reason.
+* Every record line goes through ``entry_exit.validation`` (the one place for the rules);
+  a bad line is reported by line, field, code and reason (never its values) and the good
+  lines are kept.
+* Each record is stored once: ``CrossingRecord`` is unique on (source, record id), and a
+  record already held — from an earlier batch, an overlapping one, or earlier in this one
+  — is counted as a duplicate, not stored again.
+* The batch is known by (partner, batch id): a batch delivered again answers the report
+  of its first import; a batch id delivered again with other contents is refused.
+* Rows are committed in chunks of ``CHUNK_ROWS``, each chunk in one transaction with the
+  batch's counters, so the counters always say exactly how many record lines are done.
+  An import that dies half-way leaves the batch ``received`` with the chunks it
+  committed; importing the same batch again carries on after them.
+"""
+
+import io
+import json
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from common.audit import audit_record
+from entry_exit import exchange_format
+from entry_exit.errors import EntryExitError
+from entry_exit.models import BatchDirection, BatchStatus, CrossingRecord, ExchangeBatch, Port
+from entry_exit.partners import Partner
+from entry_exit.services.records import crossing_record_build
+from entry_exit.validation import RowError, record_validate
+
+logger = logging.getLogger("entry_exit.exchange")
+
+# Record lines per transaction: large enough for bulk inserts to pay, small enough that
+# a crash loses little and a transaction stays short.
+CHUNK_ROWS = 5_000
+# A run importing a batch holds it until then; another run leaves it alone meanwhile.
+IMPORT_CLAIM = timedelta(minutes=30)
+MAX_HEADER_BYTES = 4096
+# The row errors kept in a batch's report (every refused row is still counted).
+MAX_STORED_ROW_ERRORS = 1_000
+DONE = (BatchStatus.IMPORTED, BatchStatus.PARTIALLY_IMPORTED)
+
+RECORD_FIELDS = frozenset(
+    {
+        "type",
+        "record_id",
+        "surname",
+        "given_names",
+        "date_of_birth",
+        "sex",
+        "nationality",
+        "document_type",
+        "document_number",
+        "document_country",
+        "status",
+        "event",
+        "occurred_at",
+        "port_code",
+    }
+)
+_FIELD_NAME = re.compile(r"[a-z_]{1,64}", re.ASCII)
+
+MESSAGES = {
+    "header": _(
+        "The first line is not the header of an exchange file (nexus-entry-exit, version 1)."
+    ),
+    "sender": _("The header names a sender other than this partner."),
+    "batch_id": _("The header's batch id is not a whole number from 1 to 2^63 - 1."),
+    "checksum": _(
+        "The SHA-256 of the record lines does not match the header's records_sha256: the "
+        "file was damaged or altered on the way."
+    ),
+    "record_count": _(
+        "The header's record count does not match the record lines that follow (each line "
+        "ends with a line feed)."
+    ),
+    "batch_id_reused": _("This batch id was imported before, with other contents."),
+    "line": _("This line is not a JSON object of type record."),
+    "unknown_field": _("This field is not part of the exchange format."),
+}
+
+
+@dataclass
+class InboundResult:
+    """What became of one delivery: ``imported`` (now, fully), ``redelivered`` (imported
+    before: ``batch`` is that import) or ``refused`` (whole; ``code`` says why)."""
+
+    batch: ExchangeBatch
+    outcome: str
+    code: str = ""
+
+    @property
+    def report(self) -> dict[str, Any]:
+        return inbound_batch_report(self.batch)
+
+
+def inbound_batch_report(batch: ExchangeBatch) -> dict[str, Any]:
+    """The batch's report, as the partner and the command are given it: identifiers and
+    counts, and each refused row's line, field, code and reason — never a value."""
+    return {
+        "batch": batch.pk,
+        "partner": batch.partner,
+        "batch_id": batch.partner_batch_id,
+        "status": batch.status,
+        "checksum": batch.checksum,
+        "records": batch.record_count,
+        "imported": batch.rows_ok,
+        "duplicates": batch.rows_duplicate,
+        "refused": batch.rows_refused,
+        "row_errors": batch.row_errors,
+        "row_errors_truncated": batch.rows_refused > 0
+        and len(batch.row_errors) >= MAX_STORED_ROW_ERRORS,
+    }
+
+
+def _error(field: str, code: str) -> RowError:
+    return RowError(field, code, str(MESSAGES[code]))
+
+
+def _lines_done(batch: ExchangeBatch) -> int:
+    return batch.rows_ok + batch.rows_duplicate + batch.rows_refused
+
+
+# --- The header ----------------------------------------------------------------------------
+
+
+def _whole_number(value, *, minimum: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and minimum <= value < 2**63
+
+
+def _header_check(partner: Partner, body: bytes) -> tuple[dict | None, int, RowError | None]:
+    """The header, where the record lines start, and what is wrong with either."""
+    end = body.find(b"\n", 0, MAX_HEADER_BYTES)
+    if end < 0:
+        return None, 0, _error("", "header")
+    try:
+        header = json.loads(body[:end])
+    except ValueError:  # UnicodeDecodeError included
+        return None, 0, _error("", "header")
+    if not (
+        isinstance(header, dict)
+        and header.get("type") == "header"
+        and header.get("format") == exchange_format.FORMAT
+        and header.get("version") == exchange_format.VERSION
+    ):
+        return None, 0, _error("", "header")
+    start = end + 1
+    if header.get("sender") != partner.sender:
+        return header, start, _error("sender", "sender")
+    if not _whole_number(header.get("batch_id"), minimum=1):
+        return header, start, _error("batch_id", "batch_id")
+    digest = exchange_format.sha256(memoryview(body)[start:])
+    if header.get("records_sha256") != digest:
+        return header, start, _error("records_sha256", "checksum")
+    lines = body.count(b"\n", start)
+    complete = start == len(body) or body.endswith(b"\n")
+    if not (_whole_number(header.get("record_count"), minimum=0) and complete):
+        return header, start, _error("record_count", "record_count")
+    if header["record_count"] != lines:
+        return header, start, _error("record_count", "record_count")
+    return header, start, None
+
+
+# --- The batch row ---------------------------------------------------------------------
+
+
+def _refuse(
+    *,
+    partner: Partner,
+    checksum: str,
+    file_name: str,
+    received_by: str,
+    actor,
+    now: datetime,
+    error: RowError,
+    header: dict | None,
+) -> InboundResult:
+    batch_id = header.get("batch_id") if header else None
+    count = header.get("record_count") if header else None
+    with transaction.atomic():
+        batch = ExchangeBatch.objects.create(
+            direction=BatchDirection.INBOUND,
+            partner=partner.name,
+            partner_batch_id=batch_id if _whole_number(batch_id, minimum=1) else None,
+            status=BatchStatus.REFUSED,
+            record_count=count if _whole_number(count, minimum=0) and count < 2**31 else 0,
+            checksum=checksum,
+            file_name=file_name[:200],
+            created_at=now,
+            received_at=now,
+            last_error=error.code,
+            row_errors=[error.as_dict(line=1)],
+            handled_by=received_by[:100],
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        audit_record(
+            actor=actor,
+            action="exchangebatch.refused",
+            target=batch,
+            partner=partner.name,
+            partner_batch_id=batch.partner_batch_id,
+            checksum=checksum,
+            reason=error.code,
+            handled_by=received_by,
+        )
+    logger.warning(
+        "inbound batch %s from %s refused (%s): sha256 %s",
+        batch.pk,
+        partner.name,
+        error.code,
+        checksum,
+    )
+    return InboundResult(batch, "refused", error.code)
+
+
+def _previous(partner: Partner, batch_id: int) -> ExchangeBatch | None:
+    return (
+        ExchangeBatch.objects.filter(
+            direction=BatchDirection.INBOUND, partner=partner.name, partner_batch_id=batch_id
+        )
+        .exclude(status=BatchStatus.REFUSED)
+        .first()
+    )
+
+
+def _redelivered(batch: ExchangeBatch, *, actor, received_by: str) -> InboundResult:
+    audit_record(
+        actor=actor,
+        action="exchangebatch.redelivered",
+        target=batch,
+        partner=batch.partner,
+        partner_batch_id=batch.partner_batch_id,
+        checksum=batch.checksum,
+        handled_by=received_by,
+    )
+    logger.info(
+        "inbound batch %s from %s (their %s) delivered again: answered with its report",
+        batch.pk,
+        batch.partner,
+        batch.partner_batch_id,
+    )
+    return InboundResult(batch, "redelivered")
+
+
+def _being_imported() -> EntryExitError:
+    return EntryExitError(
+        _("This batch is being imported by another run; try again later."),
+        code="batch_being_imported",
+        kind="conflict",
+    )
+
+
+def _claim(batch: ExchangeBatch, now: datetime) -> bool:
+    free = Q(claimed_until__isnull=True) | Q(claimed_until__lte=now)
+    return bool(
+        ExchangeBatch.objects.filter(pk=batch.pk, status=BatchStatus.RECEIVED)
+        .filter(free)
+        .update(claimed_until=now + IMPORT_CLAIM)
+    )
+
+
+# --- The rows --------------------------------------------------------------------------
+
+
+def _parse(raw: bytes) -> tuple[dict | None, list[RowError]]:
+    try:
+        row = json.loads(raw)
+    except ValueError:  # UnicodeDecodeError included
+        return None, [_error("", "line")]
+    if not isinstance(row, dict) or row.get("type") != "record":
+        return None, [_error("", "line")]
+    unknown = [name for name in row if name not in RECORD_FIELDS]
+    if unknown:
+        # A field's name is reported only if it looks like one (a name is not a value).
+        return None, [
+            _error(name if _FIELD_NAME.fullmatch(name) else "", "unknown_field") for name in unknown
+        ]
+    return row, []
+
+
+def _import_chunk(
+    *,
+    batch: ExchangeBatch,
+    chunk: list[tuple[int, bytes]],
+    partner: Partner,
+    ports: dict[str, Port],
+    now: datetime,
+) -> None:
+    """Check a chunk's lines (outside the transaction), then store the good records and
+    the batch's new counters together, so that either both or neither are committed."""
+    records: dict[str, CrossingRecord] = {}
+    repeated = refused = 0
+    errors: list[dict] = []
+    for line, raw in chunk:
+        row, row_errors = _parse(raw)
+        if row is not None:
+            result = record_validate(row, source=partner.source, now=now, ports=ports)
+            row_errors = list(result.errors)
+        if row_errors:
+            refused += 1
+            errors.extend(error.as_dict(line=line) for error in row_errors)
+            continue
+        record_id = result.record["source_record_id"]
+        if record_id in records:
+            repeated += 1
+            continue
+        records[record_id] = crossing_record_build(
+            clean=result.record, received_at=now, inbound_batch=batch
+        )
+    done = _lines_done(batch)
+    with transaction.atomic():
+        locked = ExchangeBatch.objects.select_for_update().get(pk=batch.pk)
+        if locked.status != BatchStatus.RECEIVED or _lines_done(locked) != done:
+            raise _being_imported()  # another run took the batch over meanwhile
+        held = set(
+            CrossingRecord.objects.filter(
+                source=partner.source, source_record_id__in=list(records)
+            ).values_list("source_record_id", flat=True)
+        )
+        # In record id order: two imports inserting overlapping records wait on each other
+        # in the same order, never in a cycle (a deadlock).
+        new = [records[record_id] for record_id in sorted(records) if record_id not in held]
+        inserted = 0
+        if new:
+            # A record another import stored since the query above is skipped here, and
+            # counted as a duplicate below: only this batch's own rows are counted in.
+            CrossingRecord.objects.bulk_create(new, ignore_conflicts=True)
+            inserted = CrossingRecord.objects.filter(
+                source=partner.source,
+                source_record_id__in=[record.source_record_id for record in new],
+                inbound_batch=locked,
+            ).count()
+        locked.rows_ok += inserted
+        locked.rows_duplicate += len(records) - inserted + repeated
+        locked.rows_refused += refused
+        room = MAX_STORED_ROW_ERRORS - len(locked.row_errors)
+        if room > 0:
+            locked.row_errors = [*locked.row_errors, *errors[:room]]
+        locked.claimed_until = now + IMPORT_CLAIM
+        locked.save(
+            update_fields=[
+                "rows_ok",
+                "rows_duplicate",
+                "rows_refused",
+                "row_errors",
+                "claimed_until",
+            ]
+        )
+    for name in ("rows_ok", "rows_duplicate", "rows_refused", "row_errors"):
+        setattr(batch, name, getattr(locked, name))
+
+
+def _import_rows(
+    *,
+    batch: ExchangeBatch,
+    body: bytes,
+    start: int,
+    partner: Partner,
+    now: datetime,
+    progress: Callable[[int], None] | None,
+) -> None:
+    ports = {port.code: port for port in Port.objects.all()}  # once, not per row
+    done = _lines_done(batch)
+    stream = io.BytesIO(body)
+    stream.seek(start)
+    chunk: list[tuple[int, bytes]] = []
+    # The header is line 1; record n is line n + 1.
+    for number, raw in enumerate(stream, start=1):
+        if number <= done:
+            continue  # committed by an earlier run
+        chunk.append((number + 1, raw))
+        if len(chunk) == CHUNK_ROWS:
+            _import_chunk(batch=batch, chunk=chunk, partner=partner, ports=ports, now=now)
+            chunk = []
+            if progress:
+                progress(_lines_done(batch))
+    if chunk:
+        _import_chunk(batch=batch, chunk=chunk, partner=partner, ports=ports, now=now)
+        if progress:
+            progress(_lines_done(batch))
+
+
+def _finish(batch: ExchangeBatch, *, actor, received_by: str) -> None:
+    with transaction.atomic():
+        locked = ExchangeBatch.objects.select_for_update().get(pk=batch.pk)
+        locked.status = (
+            BatchStatus.IMPORTED if not locked.rows_refused else BatchStatus.PARTIALLY_IMPORTED
+        )
+        locked.claimed_until = None
+        locked.save(update_fields=["status", "claimed_until"])
+        audit_record(
+            actor=actor,
+            action="exchangebatch.received",
+            target=locked,
+            partner=locked.partner,
+            partner_batch_id=locked.partner_batch_id,
+            records=locked.record_count,
+            imported=locked.rows_ok,
+            duplicates=locked.rows_duplicate,
+            refused=locked.rows_refused,
+            checksum=locked.checksum,
+            handled_by=received_by,
+        )
+    batch.refresh_from_db()
+    logger.info(
+        "inbound batch %s from %s (their %s) %s: %s records, %s imported, %s already held, "
+        "%s refused, sha256 %s",
+        batch.pk,
+        batch.partner,
+        batch.partner_batch_id,
+        batch.status,
+        batch.record_count,
+        batch.rows_ok,
+        batch.rows_duplicate,
+        batch.rows_refused,
+        batch.checksum,
+    )
+
+
+def inbound_batch_import(
+    *,
+    partner: Partner,
+    body: bytes,
+    now: datetime,
+    file_name: str = "",
+    received_by: str = "",
+    actor=None,
+    progress: Callable[[int], None] | None = None,
+) -> InboundResult:
+    """Import one batch from ``partner``; see the module's docstring for the contract.
+
+    1. Check the header against the body; refuse the batch whole if anything is off.
+    2. Find the batch by (partner, batch id): one imported before is answered with its
+       report; the same id with other bytes is refused; one left half-way is resumed.
+    3. Claim it (a run importing it already makes this one a conflict, 409).
+    4. Import the record lines after those already done, chunk by chunk.
+    5. Mark it imported (or partially: some rows refused), audit and log it.
+
+    ``progress`` is called with the record lines done after each chunk. Raises
+    ``EntryExitError`` (conflict) if another run is importing the batch now.
+    """
+    checksum = exchange_format.sha256(body)
+    header, start, error = _header_check(partner, body)
+    refusal = {
+        "partner": partner,
+        "checksum": checksum,
+        "file_name": file_name,
+        "received_by": received_by,
+        "actor": actor,
+        "now": now,
+        "header": header,
+    }
+    if error:
+        return _refuse(**refusal, error=error)
+    batch = _previous(partner, header["batch_id"])
+    if batch is not None and batch.checksum != checksum:
+        return _refuse(**refusal, error=_error("batch_id", "batch_id_reused"))
+    if batch is not None and batch.status in DONE:
+        return _redelivered(batch, actor=actor, received_by=received_by)
+    if batch is None:
+        try:
+            with transaction.atomic():
+                batch = ExchangeBatch.objects.create(
+                    direction=BatchDirection.INBOUND,
+                    partner=partner.name,
+                    partner_batch_id=header["batch_id"],
+                    status=BatchStatus.RECEIVED,
+                    record_count=header["record_count"],
+                    checksum=checksum,
+                    file_name=file_name[:200],
+                    created_at=now,
+                    received_at=now,
+                    handled_by=received_by[:100],
+                    actor=actor if getattr(actor, "is_authenticated", False) else None,
+                )
+        except IntegrityError:
+            # The same batch, delivered at the same moment: the other delivery created it.
+            batch = _previous(partner, header["batch_id"])
+            if batch is None:
+                raise
+            if batch.checksum != checksum:
+                return _refuse(**refusal, error=_error("batch_id", "batch_id_reused"))
+    if not _claim(batch, now):
+        batch.refresh_from_db()
+        if batch.status in DONE:
+            return _redelivered(batch, actor=actor, received_by=received_by)
+        raise _being_imported()
+    try:
+        _import_rows(
+            batch=batch, body=body, start=start, partner=partner, now=now, progress=progress
+        )
+    except BaseException:
+        # Let a re-run carry on now rather than when the claim runs out.
+        ExchangeBatch.objects.filter(pk=batch.pk).update(claimed_until=None)
+        logger.warning(
+            "inbound batch %s from %s stopped after %s of %s record lines; importing it "
+            "again carries on from there",
+            batch.pk,
+            partner.name,
+            _lines_done(batch),
+            batch.record_count,
+        )
+        raise
+    _finish(batch, actor=actor, received_by=received_by)
+    return InboundResult(batch, "imported")
