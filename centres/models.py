@@ -382,6 +382,10 @@ class StaffProfile(models.Model):
         CBP_OFFICER = "cbp_officer", _("CBP officer")
         CENTRE_ADMIN = "centre_admin", _("Centre administrator")
         PROGRAMME_ADMIN = "programme_admin", _("Programme administrator")
+        # Entry/Exit (entry_exit/): no centre, no interview; the selectors in
+        # entry_exit/selectors.py say what each may open.
+        ENTRY_EXIT_ANALYST = "entry_exit_analyst", _("Entry/Exit analyst")
+        ENTRY_EXIT_OPERATOR = "entry_exit_operator", _("Entry/Exit exchange operator")
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
@@ -395,6 +399,15 @@ class StaffProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()})"
+
+    @property
+    def uses_entry_exit(self) -> bool:
+        """May open at least one Entry/Exit page (the site navigation asks)."""
+        return self.role in (
+            self.Role.ENTRY_EXIT_ANALYST,
+            self.Role.ENTRY_EXIT_OPERATOR,
+            self.Role.PROGRAMME_ADMIN,
+        )
 
     @property
     def agency(self) -> str | None:
