@@ -358,3 +358,99 @@ class PartnerSignature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner} until {self.expires_at.isoformat()}"
+
+
+class AccessPurpose(models.TextChoices):
+    INVESTIGATION = "investigation", _("Investigation")
+    TRAVELLER_REQUEST = "traveller_request", _("The traveller's own request")
+    DATA_QUALITY = "data_quality", _("Data-quality check")
+    LEGAL_REQUEST = "legal_request", _("Legal request (warrant, court order)")
+    OTHER = "other", _("Other (say which)")
+
+
+class AppendOnlyError(Exception):
+    """An access-log row was about to be changed or removed through the app."""
+
+
+class AccessLogQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("the access log is append-only")
+
+    def delete(self):
+        raise AppendOnlyError("the access log is append-only")
+
+
+# The hash a chain's first row links to.
+GENESIS_HASH = "0" * 64
+
+
+class AccessLogEntry(models.Model):
+    """One consultation of a traveller's records: who, when, why, what was asked (as an
+    opaque reference) and which records were shown. Written before the records are shown,
+    in the same request; an empty result is logged too.
+
+    Append-only: ``save`` refuses an update, ``delete`` and the queryset's ``update`` and
+    ``delete`` raise, the admin only reads, and on PostgreSQL a trigger refuses UPDATE and
+    DELETE. Tamper-evident: ``row_hash`` is sha256(``previous_hash`` + the row's canonical
+    content), ``previous_hash`` the row before's ``row_hash`` (``sequence`` - 1), so a row
+    changed, removed or inserted breaks the chain (``entry_exit.services.access_log``).
+    """
+
+    Purpose = AccessPurpose
+
+    sequence = models.PositiveBigIntegerField(_("sequence"), unique=True)
+    at = models.DateTimeField(_("consulted at"))
+    # PROTECT: a staff member who consulted records cannot be deleted from under the log
+    # (SET_NULL would rewrite the row and break its hash).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    purpose = models.CharField(_("purpose"), max_length=32, choices=AccessPurpose.choices)
+    purpose_text = models.CharField(_("purpose, in words"), max_length=200, blank=True)
+    # "document" or "name_dob": which way the traveller was looked for.
+    criteria_kind = models.CharField(_("searched by"), max_length=16)
+    # HMAC-SHA256 (keyed by SECRET_KEY) of the normalised criteria: the same search gives
+    # the same reference, and whoever holds the key can check whether a given document or
+    # name was searched, but the log itself holds no name, number or date of birth.
+    criteria_ref = models.CharField(_("search reference"), max_length=64)
+    record_ids = models.JSONField(_("records shown"), default=list, blank=True)
+    previous_hash = models.CharField(max_length=64)
+    row_hash = models.CharField(max_length=64, unique=True)
+
+    objects = AccessLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-sequence"]
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(purpose="other") | ~Q(purpose_text=""),
+                name="accesslogentry_other_purpose_stated",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.get_purpose_display()}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("the access log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("the access log is append-only")
+
+
+class AccessLogHead(models.Model):
+    """The access log's chain head: one row (pk 1), locked by every append so that two
+    consultations at once take turns and never both link to the same previous row."""
+
+    sequence = models.PositiveBigIntegerField(default=0)
+    row_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    def __str__(self) -> str:
+        return f"access log head #{self.sequence}"
