@@ -30,14 +30,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from common.audit import audit_record
 from entry_exit import exchange_format
 from entry_exit.errors import EntryExitError
-from entry_exit.models import BatchDirection, BatchStatus, CrossingRecord, ExchangeBatch, Port
+from entry_exit.models import (
+    BatchDirection,
+    BatchStatus,
+    CrossingRecord,
+    ExchangeBatch,
+    Port,
+    purge_date,
+)
 from entry_exit.partners import Partner
 from entry_exit.services.records import crossing_record_build
 from entry_exit.validation import RowError, record_validate
@@ -292,6 +300,69 @@ def _parse(raw: bytes) -> tuple[dict | None, list[RowError]]:
     return row, []
 
 
+def _insert_bulk(clean: list[dict], *, batch: ExchangeBatch, now: datetime, source: str) -> int:
+    """Store the records not held yet; return how many this batch stored."""
+    held = set(
+        CrossingRecord.objects.filter(
+            source=source, source_record_id__in=[values["source_record_id"] for values in clean]
+        ).values_list("source_record_id", flat=True)
+    )
+    new = [
+        crossing_record_build(clean=values, received_at=now, inbound_batch=batch)
+        for values in clean
+        if values["source_record_id"] not in held
+    ]
+    if not new:
+        return 0
+    # A record another import stored since the query above is skipped here; only this
+    # batch's own rows are counted as stored.
+    CrossingRecord.objects.bulk_create(new, ignore_conflicts=True)
+    return CrossingRecord.objects.filter(
+        source=source,
+        source_record_id__in=[record.source_record_id for record in new],
+        inbound_batch=batch,
+    ).count()
+
+
+_COPY_FIELDS = [field for field in CrossingRecord._meta.concrete_fields if not field.primary_key]
+
+
+def _insert_copy(clean: list[dict], *, batch: ExchangeBatch, now: datetime) -> int:
+    """PostgreSQL: COPY the chunk into a temporary table, then one INSERT … ON CONFLICT DO
+    NOTHING RETURNING: the records not held yet are stored, and counted exactly, several
+    times faster than a bulk INSERT of model instances. Same rows and values as
+    ``crossing_record_build`` gives."""
+    if not clean:
+        return 0
+    table = CrossingRecord._meta.db_table
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in _COPY_FIELDS)
+    fixed = {
+        "received_at": now,
+        "inbound_batch_id": batch.pk,
+        "purge_on": purge_date(now, settings.ENTRY_EXIT_RETENTION_YEARS),
+        "legal_hold": False,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # Table and column names come from the model, never from input.
+            f"CREATE TEMPORARY TABLE entry_exit_inbound_chunk ON COMMIT DROP AS "  # noqa: S608
+            f"SELECT {columns} FROM {table} WITH NO DATA"
+        )
+        with cursor.cursor.copy(f"COPY entry_exit_inbound_chunk ({columns}) FROM STDIN") as copy:
+            for values in clean:
+                port = values.get("port")
+                row = {**values, **fixed, "port_id": port.pk if port else None}
+                copy.write_row([row[field.attname] for field in _COPY_FIELDS])
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM entry_exit_inbound_chunk "  # noqa: S608
+            f"ORDER BY source_record_id ON CONFLICT (source, source_record_id) DO NOTHING "
+            f"RETURNING 1"
+        )
+        inserted = len(cursor.fetchall())
+        cursor.execute("DROP TABLE entry_exit_inbound_chunk")
+    return inserted
+
+
 def _import_chunk(
     *,
     batch: ExchangeBatch,
@@ -302,7 +373,7 @@ def _import_chunk(
 ) -> None:
     """Check a chunk's lines (outside the transaction), then store the good records and
     the batch's new counters together, so that either both or neither are committed."""
-    records: dict[str, CrossingRecord] = {}
+    records: dict[str, dict] = {}
     repeated = refused = 0
     errors: list[dict] = []
     for line, raw in chunk:
@@ -318,32 +389,19 @@ def _import_chunk(
         if record_id in records:
             repeated += 1
             continue
-        records[record_id] = crossing_record_build(
-            clean=result.record, received_at=now, inbound_batch=batch
-        )
+        records[record_id] = result.record
     done = _lines_done(batch)
     with transaction.atomic():
         locked = ExchangeBatch.objects.select_for_update().get(pk=batch.pk)
         if locked.status != BatchStatus.RECEIVED or _lines_done(locked) != done:
             raise _being_imported()  # another run took the batch over meanwhile
-        held = set(
-            CrossingRecord.objects.filter(
-                source=partner.source, source_record_id__in=list(records)
-            ).values_list("source_record_id", flat=True)
-        )
         # In record id order: two imports inserting overlapping records wait on each other
         # in the same order, never in a cycle (a deadlock).
-        new = [records[record_id] for record_id in sorted(records) if record_id not in held]
-        inserted = 0
-        if new:
-            # A record another import stored since the query above is skipped here, and
-            # counted as a duplicate below: only this batch's own rows are counted in.
-            CrossingRecord.objects.bulk_create(new, ignore_conflicts=True)
-            inserted = CrossingRecord.objects.filter(
-                source=partner.source,
-                source_record_id__in=[record.source_record_id for record in new],
-                inbound_batch=locked,
-            ).count()
+        clean = [records[record_id] for record_id in sorted(records)]
+        if connection.vendor == "postgresql":
+            inserted = _insert_copy(clean, batch=locked, now=now)
+        else:
+            inserted = _insert_bulk(clean, batch=locked, now=now, source=partner.source)
         locked.rows_ok += inserted
         locked.rows_duplicate += len(records) - inserted + repeated
         locked.rows_refused += refused
