@@ -11,7 +11,7 @@ from django.utils.cache import add_never_cache_headers
 # everything under /api/v1/ but the public centres and their open times.
 _LANGUAGES = "|".join(re.escape(code) for code, _name in settings.LANGUAGES)
 PRIVATE_PATHS = re.compile(
-    rf"^/(?:(?:{_LANGUAGES})/(?:my|accounts|officer|admin)/|api/v1/(?!centres/))"
+    rf"^/(?:(?:{_LANGUAGES})/(?:my|accounts|officer|entry-exit|admin)/|api/v1/(?!centres/))"
 )
 
 

@@ -2,7 +2,10 @@ from datetime import datetime
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from centres.models import StaffProfile
+from centres.selectors import is_programme_admin, staff_profile_of
 from entry_exit.models import (
+    AccessLogEntry,
     BatchDirection,
     BatchStatus,
     CrossingRecord,
@@ -40,3 +43,75 @@ def outbound_batches_pending(*, now: datetime) -> QuerySet[ExchangeBatch]:
         .filter(due & free)
         .order_by("created_at", "id")
     )
+
+
+# --- Who may do what ---------------------------------------------------------------------
+# Analysts look travellers up, operators run the exchange, a programme administrator (or a
+# superuser) does both and reads the access log. Everyone else gets a 404 from the views.
+
+LOOK_UP_ROLES = (StaffProfile.Role.ENTRY_EXIT_ANALYST, StaffProfile.Role.PROGRAMME_ADMIN)
+EXCHANGE_ROLES = (StaffProfile.Role.ENTRY_EXIT_OPERATOR, StaffProfile.Role.PROGRAMME_ADMIN)
+
+
+def _role(user) -> str | None:
+    profile = staff_profile_of(user)
+    return profile.role if profile else None
+
+
+def may_look_up_travellers(user) -> bool:
+    return bool(
+        user and user.is_authenticated and (user.is_superuser or _role(user) in LOOK_UP_ROLES)
+    )
+
+
+def may_operate_exchange(user) -> bool:
+    return bool(
+        user and user.is_authenticated and (user.is_superuser or _role(user) in EXCHANGE_ROLES)
+    )
+
+
+def may_read_access_log(user) -> bool:
+    return is_programme_admin(user)
+
+
+def entry_exit_permissions(user) -> dict[str, bool]:
+    """What the user may open, for the pages' navigation."""
+    return {
+        "look_up": may_look_up_travellers(user),
+        "exchange": may_operate_exchange(user),
+        "access_log": may_read_access_log(user),
+    }
+
+
+# --- Reads behind the pages --------------------------------------------------------------
+
+LOOK_UP_LIMIT = 500
+
+
+def traveller_records_by_document(*, number: str, country: str) -> list[CrossingRecord]:
+    """One traveller's crossings by travel document, newest first (at most LOOK_UP_LIMIT)."""
+    records = CrossingRecord.objects.filter(document_number=number, document_country=country)
+    return list(records.select_related("port").order_by("-occurred_at", "-id")[:LOOK_UP_LIMIT])
+
+
+def traveller_records_by_name(*, surname_normalised: str, date_of_birth) -> list[CrossingRecord]:
+    """One traveller's crossings by ICAO surname and date of birth, newest first."""
+    records = CrossingRecord.objects.filter(
+        surname_normalised=surname_normalised, date_of_birth=date_of_birth
+    )
+    return list(records.select_related("port").order_by("-occurred_at", "-id")[:LOOK_UP_LIMIT])
+
+
+def exchange_batches() -> QuerySet[ExchangeBatch]:
+    """Every batch in and out, newest first."""
+    return ExchangeBatch.objects.order_by("-created_at", "-id")
+
+
+def outbound_batch_failed(*, pk: int) -> ExchangeBatch | None:
+    return ExchangeBatch.objects.filter(
+        pk=pk, direction=BatchDirection.OUTBOUND, status=BatchStatus.FAILED
+    ).first()
+
+
+def access_log_entries() -> QuerySet[AccessLogEntry]:
+    return AccessLogEntry.objects.select_related("user").order_by("-sequence")

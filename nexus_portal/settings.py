@@ -217,6 +217,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "entry_exit.tasks.outbound_batches_run_task",
         "schedule": ENTRY_EXIT_BATCH_SECONDS,
     },
+    # Daily: Entry/Exit crossing records past their purge date (legal holds kept).
+    "entry-exit-purge": {
+        "task": "entry_exit.tasks.crossing_records_purge_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
     # Daily, just after midnight UTC (the date the sweep calls today has turned).
     "sweep-membership-benefits": {
         "task": "enrolment.tasks.membership_benefits_sweep_task",
