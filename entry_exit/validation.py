@@ -215,9 +215,17 @@ def _date_of_birth(value: str, now: datetime) -> date:
     return day
 
 
+# Each choice class's values, computed once: ``TextChoices.values`` builds a new list on
+# every access, which was a quarter of an inbound import's time (bench/entry_exit.py).
+_CHOICE_VALUES = {
+    choices: frozenset(choices.values) for choices in (Sex, DocumentType, StatusCategory, Event)
+}
+
+
 def _choice(value: str, choices, code: str) -> str:
     text = value.strip()
-    if text not in choices.values:
+    values = _CHOICE_VALUES.get(choices)
+    if text not in (values if values is not None else choices.values):
         raise _Refused(code)
     return text
 
