@@ -47,6 +47,7 @@ bench: install
 	$(BIN)/python bench/soonest.py
 	$(BIN)/python bench/scheduler.py
 	$(BIN)/python bench/booking.py
+	$(BIN)/python bench/entry_exit.py
 
 # Hostile input against the real server from outside (bench/probe.py): not a speed figure.
 probe: install
