@@ -14,7 +14,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from centres.models import ZONE_NAMES
 from common.permissions import staff_verified_required
@@ -40,6 +40,7 @@ def _render(request, template: str, context: dict):
     return render(request, template, context)
 
 
+@require_safe
 @staff_verified_required
 def home(request):
     if selectors.may_look_up_travellers(request.user):
@@ -110,6 +111,7 @@ def look_up(request):
     )
 
 
+@require_safe
 @staff_verified_required
 def exchange(request):
     _allowed(request, selectors.may_operate_exchange)
@@ -147,6 +149,7 @@ def resend(request, pk: int):
     return redirect("entry_exit:exchange")
 
 
+@require_safe
 @staff_verified_required
 def access_log(request):
     _allowed(request, selectors.may_read_access_log)

@@ -32,6 +32,9 @@ from centres.tests.factories import CentreFactory, SlotFactory
 from common.tests.helpers import force_login_verified
 from enrolment.models import Application
 from enrolment.tests.factories import ApplicantFactory, ApplicationFactory
+from entry_exit.models import AccessLogEntry, BatchStatus, ExchangeBatch
+from entry_exit.tests import people as entry_exit_people
+from entry_exit.tests.factories import CrossingRecordFactory
 from interviews.models import Appointment, Enrolment, EnrolmentEvent, SlotHold, WaitlistRequest
 from interviews.services import appointment_book
 from interviews.services.waitlist import waitlist_request_create
@@ -95,6 +98,7 @@ ACTION_ONLY = {
     "interviews:check_in",
     "interviews:no_show",
     "interviews:share",
+    "entry_exit:resend",
 }
 
 
@@ -129,7 +133,21 @@ def world(applicant):
     )
     unbooked = ApplicationFactory(applicant=applicant)
     ApplicationFactory(applicant=ApplicantFactory(user=None))  # waiting to be linked
+    CrossingRecordFactory(document_number="P1234567", document_country="DEU")
+    # Failed, with no checksum: sending it again withdraws it (nothing is written).
+    failed = ExchangeBatch.objects.create(
+        direction="outbound",
+        partner="cbp",
+        phase=1,
+        status=BatchStatus.FAILED,
+        file_name="batch-hostile.jsonl",
+        created_at=timezone.now(),
+    )
     return {
+        "analyst": entry_exit_people.analyst(),
+        "operator": entry_exit_people.operator(),
+        "programme admin": entry_exit_people.programme_admin(),
+        "failed_batch": failed.pk,
         "applicant": applicant.user,
         "officer": officer("cbsa", yvr),
         "centre": yvr.pk,
@@ -184,6 +202,11 @@ PAGES = {
     "interviews:share": ("officer", {"pk": "enrolment"}),
     "interviews:review": ("officer", {"pk": "enrolment"}),
     "interviews:timeline": ("officer", {"pk": "enrolment"}),
+    "entry_exit:home": ("analyst", {}),
+    "entry_exit:look_up": ("analyst", {}),
+    "entry_exit:exchange": ("operator", {}),
+    "entry_exit:resend": ("operator", {"pk": "failed_batch"}),
+    "entry_exit:access_log": ("programme admin", {}),
 }
 
 
@@ -216,8 +239,8 @@ def _client(world, persona: str) -> Client:
     client = Client()
     if persona == "applicant":
         client.force_login(world["applicant"])
-    elif persona == "officer":
-        force_login_verified(client, world["officer"])
+    elif persona in ("officer", "analyst", "operator", "programme admin"):
+        force_login_verified(client, world[persona])
     return client
 
 
@@ -276,6 +299,8 @@ def _stored() -> tuple:
         EnrolmentEvent.objects.count(),
         Application.objects.filter(applicant__user__isnull=False).count(),
         Slot.objects.aggregate(booked=Sum("booked"))["booked"],
+        # A look-up is logged only once it has a purpose and valid criteria.
+        AccessLogEntry.objects.count(),
         sorted(map(str, Application.objects.values_list("applicant__user__email", flat=True))),
     )
 

@@ -73,9 +73,10 @@ def test_each_role_opens_only_its_pages(role, name):
     response = _client(staff(role)).get(reverse(name))
     if name in MAY[role]:
         assert response.status_code in (200, 302)
-        assert response["Cache-Control"].startswith("max-age=0") or "no-store" in response[
-            "Cache-Control"
-        ]
+        assert (
+            response["Cache-Control"].startswith("max-age=0")
+            or "no-store" in response["Cache-Control"]
+        )
     else:
         assert response.status_code == 404
 
@@ -106,9 +107,7 @@ def test_look_up_without_a_purpose_shows_nothing_and_logs_nothing(traveller):
 
 def test_other_purpose_needs_words(traveller):
     client = _client(analyst())
-    response = _look_up(
-        client, purpose="other", document_number="P1234567", document_country="DEU"
-    )
+    response = _look_up(client, purpose="other", document_number="P1234567", document_country="DEU")
     assert "Müller" not in response.content.decode()
     assert not AccessLogEntry.objects.exists()
     _look_up(
@@ -277,7 +276,8 @@ def test_pages_in_french(traveller):
     page = client.get(look_up).content.decode()
     assert "Consultation d'un voyageur" in page and "Pourquoi consultez-vous" in page
     response = client.post(
-        look_up, {"purpose": "investigation", "document_number": "P1234567", "document_country": "DEU"}
+        look_up,
+        {"purpose": "investigation", "document_number": "P1234567", "document_country": "DEU"},
     )
     page = response.content.decode()
     assert "3 passages trouvés" in page and "(heure du Pacifique)" in page
