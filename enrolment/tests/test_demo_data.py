@@ -370,3 +370,46 @@ def test_it_tells_how_staff_sign_in_with_their_one_time_code(demo):
 
     assert "manage.py totp_code cbsa.officer" in output
     assert "otpauth://totp/NEXUS%20Portal%3Acbsa.officer?secret=" in output
+
+
+def test_it_loads_a_few_days_of_crossings_in_both_directions_once(demo):
+    from enrolment.management.commands.load_demo_data import (
+        DEMO_CROSSING_DAYS,
+        DEMO_CROSSINGS_PER_DAY,
+    )
+    from entry_exit.choices import Event, Source, StatusCategory
+    from entry_exit.models import CrossingRecord, ExchangeBatch
+
+    def by_direction():
+        return dict(CrossingRecord.objects.values_list("event").annotate(n=Count("id")).order_by())
+
+    entries = CrossingRecord.objects.filter(event=Event.LAND_ENTRY_CANADA)
+    exits = CrossingRecord.objects.filter(event=Event.LAND_ENTRY_US)
+    assert entries.count() == DEMO_CROSSING_DAYS * DEMO_CROSSINGS_PER_DAY
+    assert set(entries.values_list("source", flat=True)) == {Source.CBSA_PRIMARY}
+    assert set(exits.values_list("source", flat=True)) == {Source.US_PARTNER}
+    batches = ExchangeBatch.objects.filter(direction="inbound")
+    assert batches.count() == DEMO_CROSSING_DAYS
+    # Each day's partner batch is whole: imported rows plus the few spoilt on purpose.
+    for batch in batches:
+        assert batch.rows_ok + batch.rows_refused == DEMO_CROSSINGS_PER_DAY
+        assert batch.rows_duplicate == 0
+    assert (
+        exits.count()
+        == sum(batch.rows_ok for batch in batches)
+        > 0.9 * DEMO_CROSSING_DAYS * (DEMO_CROSSINGS_PER_DAY)
+    )
+    # Every category appears over both directions, most of them in each.
+    assert set(CrossingRecord.objects.values_list("status", flat=True)) == set(
+        StatusCategory.values
+    )
+    for records in (entries, exits):
+        assert len(set(records.values_list("status", flat=True))) >= 5
+    moments = CrossingRecord.objects.values_list("occurred_at", flat=True)
+    days = {moment.astimezone(UTC).date() for moment in moments}
+    assert len(days) == DEMO_CROSSING_DAYS and max(days) < NOW.date()
+    before = (by_direction(), batches.count(), counts())
+
+    load()
+
+    assert (by_direction(), batches.count(), counts()) == before

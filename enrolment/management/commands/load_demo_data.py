@@ -23,7 +23,13 @@ from centres.models import Centre, Slot, StaffProfile
 from centres.reference import centres_import_reference, reference_load
 from centres.services import centre_slots_generate
 from enrolment.models import Applicant, Application, Membership
+from entry_exit.choices import Source
+from entry_exit.models import BatchDirection, ExchangeBatch
+from entry_exit.partners import DEFAULT_PARTNER, Partner
 from entry_exit.reference import ports_import_reference
+from entry_exit.services import inbound_batch_import
+from entry_exit.services.records import crossing_record_create
+from entry_exit.synthetic import batch_file, batch_id, crossing_rows
 from interviews.models import Appointment
 from interviews.services import InterviewError, appointment_book
 
@@ -59,6 +65,14 @@ GROUP_PERMISSIONS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
     ],
 }
 
+
+# Entry/Exit demo crossings: the last DEMO_CROSSING_DAYS full UTC days, each with
+# DEMO_CROSSINGS_PER_DAY entries into Canada (CBSA primary) and as many US land entries
+# (a batch from the US partner, a few rows spoilt so its report shows row errors).
+DEMO_CROSSING_DAYS = 3
+DEMO_CROSSINGS_PER_DAY = 60
+DEMO_CROSSING_SEED = 2026
+DEMO_BAD_SHARE = 0.03
 
 # Where demo staff work: TTP location ids, plus two kinds of centre without one.
 PRECLEARANCE_AREAS = "preclearance areas"  # the walk-in CBP area at each of the 8 airports
@@ -219,6 +233,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             self._load_centres(now)
             self._load_ports()
+            self._load_crossings(now)
             groups = self._load_groups()
             self._load_staff(groups)
             self._load_applicants(now)
@@ -247,6 +262,42 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Ports of entry: {result.created} created, {result.updated} updated, "
             f"{result.unchanged} unchanged."
+        )
+
+    def _load_crossings(self, now: datetime) -> None:
+        """A few days of synthetic crossings in both directions (``entry_exit.synthetic``),
+        through the services a real feed goes through; the same days again add nothing."""
+        today = now.date()
+        entries = batches = 0
+        for back in range(DEMO_CROSSING_DAYS, 0, -1):
+            day = today - timedelta(days=back)
+            rows = crossing_rows(
+                count=DEMO_CROSSINGS_PER_DAY, seed=DEMO_CROSSING_SEED, direction="out", day=day
+            )
+            for row in rows:
+                entries += crossing_record_create(
+                    row=row, source=Source.CBSA_PRIMARY, received_at=now
+                )[1]
+            partner_batch = batch_id(seed=DEMO_CROSSING_SEED, direction="in", day=day)
+            done = ExchangeBatch.objects.filter(
+                direction=BatchDirection.INBOUND,
+                partner=DEFAULT_PARTNER,
+                partner_batch_id=partner_batch,
+            ).exclude(status=ExchangeBatch.Status.RECEIVED)
+            if done.exists():
+                continue  # imported by an earlier run (delivering it again would audit it)
+            body = synthetic_batch(day=day)
+            inbound_batch_import(
+                partner=Partner(name=DEFAULT_PARTNER),
+                body=body,
+                now=now,
+                file_name=f"demo-{day.isoformat()}.jsonl",
+                received_by="manage.py load_demo_data",
+            )
+            batches += 1
+        self.stdout.write(
+            f"Entry/Exit crossings: {entries} entries into Canada and {batches} US partner "
+            f"batches added over the last {DEMO_CROSSING_DAYS} days."
         )
 
     def _load_groups(self) -> dict[str, Group]:
@@ -462,3 +513,14 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"  secret (base32): {secret}")
         self.stdout.write(f"  {device.config_url}")
+
+
+def synthetic_batch(*, day: date) -> bytes:
+    """The US partner's demo batch for ``day``."""
+    return batch_file(
+        count=DEMO_CROSSINGS_PER_DAY,
+        seed=DEMO_CROSSING_SEED,
+        direction="in",
+        day=day,
+        bad_share=DEMO_BAD_SHARE,
+    )
