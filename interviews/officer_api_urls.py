@@ -34,9 +34,7 @@ urlpatterns = [
         officer_api.OfficerOutcomeView.as_view(),
         name="outcome",
     ),
-    path(
-        "officer/enrolments/<id:pk>/share/", officer_api.OfficerShareView.as_view(), name="share"
-    ),
+    path("officer/enrolments/<id:pk>/share/", officer_api.OfficerShareView.as_view(), name="share"),
     path(
         "officer/enrolments/<id:pk>/review/",
         officer_api.OfficerReviewView.as_view(),
