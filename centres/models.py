@@ -401,6 +401,11 @@ class StaffProfile(models.Model):
         return f"{self.user} ({self.get_role_display()})"
 
     @property
+    def uses_interview_console(self) -> bool:
+        """Works with interviews (the site navigation shows the officer console)."""
+        return not self.uses_entry_exit or self.role == self.Role.PROGRAMME_ADMIN
+
+    @property
     def uses_entry_exit(self) -> bool:
         """May open at least one Entry/Exit page (the site navigation asks)."""
         return self.role in (

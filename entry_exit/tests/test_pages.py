@@ -290,3 +290,10 @@ def test_the_site_navigation_links_entry_exit_for_its_roles_only():
     assert url in _client(analyst()).get(reverse("centres:list")).content.decode()
     officer = staff(StaffProfile.Role.CBSA_OFFICER)
     assert url not in _client(officer).get(reverse("centres:list")).content.decode()
+
+
+def test_entry_exit_staff_are_not_shown_the_officer_console():
+    console = reverse("interviews:day_list")
+    assert console not in _client(analyst()).get(reverse("centres:list")).content.decode()
+    officer = staff(StaffProfile.Role.CBSA_OFFICER)
+    assert console in _client(officer).get(reverse("centres:list")).content.decode()
