@@ -17,6 +17,27 @@ VERSION = 1
 SENDER = "CBSA"
 
 
+# The fields of a record line, as docs/entry_exit_outbound.schema.json publishes them.
+RECORD_FIELDS = frozenset(
+    {
+        "type",
+        "record_id",
+        "surname",
+        "given_names",
+        "date_of_birth",
+        "sex",
+        "nationality",
+        "document_type",
+        "document_number",
+        "document_country",
+        "status",
+        "event",
+        "occurred_at",
+        "port_code",
+    }
+)
+
+
 def instant(moment: datetime) -> str:
     """UTC in ISO 8601 with a Z: ``2026-03-02T15:04:05Z`` (microseconds only if any)."""
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -62,24 +62,6 @@ MAX_HEADER_BYTES = 4096
 MAX_STORED_ROW_ERRORS = 1_000
 DONE = (BatchStatus.IMPORTED, BatchStatus.PARTIALLY_IMPORTED)
 
-RECORD_FIELDS = frozenset(
-    {
-        "type",
-        "record_id",
-        "surname",
-        "given_names",
-        "date_of_birth",
-        "sex",
-        "nationality",
-        "document_type",
-        "document_number",
-        "document_country",
-        "status",
-        "event",
-        "occurred_at",
-        "port_code",
-    }
-)
 _FIELD_NAME = re.compile(r"[a-z_]{1,64}", re.ASCII)
 
 MESSAGES = {
@@ -291,7 +273,7 @@ def _parse(raw: bytes) -> tuple[dict | None, list[RowError]]:
         return None, [_error("", "line")]
     if not isinstance(row, dict) or row.get("type") != "record":
         return None, [_error("", "line")]
-    unknown = [name for name in row if name not in RECORD_FIELDS]
+    unknown = [name for name in row if name not in exchange_format.RECORD_FIELDS]
     if unknown:
         # A field's name is reported only if it looks like one (a name is not a value).
         return None, [

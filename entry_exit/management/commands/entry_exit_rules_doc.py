@@ -7,9 +7,9 @@
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
+from common.management.generated_doc import GeneratedDocCommand
 from entry_exit.choices import Event, StatusCategory
 from entry_exit.rules import (
     EVENT_RULES,
@@ -143,30 +143,10 @@ def render() -> str:
     return "\n".join(parts)
 
 
-class Command(BaseCommand):
+class Command(GeneratedDocCommand):
     help = "Write docs/entry_exit_rules.md from the declared Entry/Exit share rules."
+    default_output = DEFAULT_OUTPUT
+    command_name = "entry_exit_rules_doc"
 
-    def add_arguments(self, parser):
-        parser.add_argument(
-            "--check",
-            action="store_true",
-            help="Write nothing; exit non-zero if the file differs from what would be written.",
-        )
-        parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
-
-    def handle(self, *args, check: bool, output: Path, **options):
-        text = render()
-        current = output.read_text(encoding="utf-8") if output.exists() else None
-        if check:
-            if current != text:
-                raise CommandError(
-                    f"{output} is out of date: run `python manage.py entry_exit_rules_doc`."
-                )
-            self.stdout.write(f"{output} is up to date.")
-            return
-        if current == text:
-            self.stdout.write(f"{output} is up to date.")
-            return
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
-        self.stdout.write(self.style.SUCCESS(f"Wrote {output}."))
+    def render(self) -> str:
+        return render()
