@@ -15,6 +15,7 @@ from centres.services import (
     capacity_change_save,
     centre_slots_generate,
 )
+from common.admin_site import ReadOnlyAdmin
 from common.inputs import InputError, read_id
 
 
@@ -139,7 +140,7 @@ class ExtraCapacityAdmin(CapacityChangeAdmin):
 
 
 @admin.register(Slot)
-class SlotAdmin(CentreScopedAdmin):
+class SlotAdmin(ReadOnlyAdmin, CentreScopedAdmin):
     """Slots are generated from the rules; here they can only be looked at."""
 
     list_display = ["centre", "local_start", "starts_at", "capacity", "booked"]
@@ -150,15 +151,6 @@ class SlotAdmin(CentreScopedAdmin):
     @admin.display(description=_("starts at (centre's local time)"), ordering="starts_at")
     def local_start(self, slot):
         return slot.local_start().strftime("%Y-%m-%d %H:%M %Z")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(StaffProfile)

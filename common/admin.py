@@ -1,19 +1,11 @@
 from django.contrib import admin
 
+from common.admin_site import ReadOnlyAdmin
 from common.models import AuditEvent
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["created_at", "action", "target_type", "target_id", "actor"]
     list_filter = ["action", "target_type"]
     search_fields = ["target_id", "action"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

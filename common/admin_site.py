@@ -17,6 +17,20 @@ from common.inputs import IdsChoiceField
 from common.permissions import is_verified, needs_second_factor
 
 
+class ReadOnlyAdmin:
+    """A model admin that shows rows and never adds, changes or deletes them: what only a
+    service writes (slots, appointments, audit rows, the Entry/Exit access log)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class HostileInputAdmin:
     """What Django's admin lets through to a server error, refused instead:
 
