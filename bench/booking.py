@@ -81,6 +81,35 @@ def scratch_target(database_url: str) -> Target:
     return Target(name=name, url=uri(name), maintenance_url=uri("postgres"), where=where)
 
 
+def scratch_from_environment(**settings: str) -> Target | None:
+    """The scratch database for the server that DATABASE_URL names, with the environment
+    every bench runs Django in (production-like: DEBUG off, so no query log; spawned
+    processes inherit it) plus ``settings``; None, said on stderr, when DATABASE_URL names
+    no PostgreSQL server."""
+    database_url = os.environ.get("DATABASE_URL", "")
+    if urlsplit(database_url).scheme not in PG_SCHEMES:
+        print(
+            "bench: DATABASE_URL must name a PostgreSQL database, e.g.\n"
+            "  DATABASE_URL=postgres://postgres@127.0.0.1:5432/test make bench\n"
+            "The bench works in a scratch database <dbname>_bench on that server, which it "
+            "creates and drops again.",
+            file=sys.stderr,
+        )
+        return None
+    target = scratch_target(database_url)
+    os.environ.update(
+        DATABASE_URL=target.url,
+        DJANGO_SETTINGS_MODULE="nexus_portal.settings",
+        DEBUG="False",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="localhost",
+        LOG_LEVEL="WARNING",
+        EMAIL_URL="dummymail://",
+        **settings,
+    )
+    return target
+
+
 def drop_database(target: Target, *, recreate: bool = False) -> None:
     import psycopg
     from psycopg import sql
@@ -841,33 +870,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    database_url = os.environ.get("DATABASE_URL", "")
-    if urlsplit(database_url).scheme not in PG_SCHEMES:
-        print(
-            "bench: DATABASE_URL must name a PostgreSQL database, e.g.\n"
-            "  DATABASE_URL=postgres://postgres@127.0.0.1:5432/test make bench\n"
-            "The bench works in a scratch database <dbname>_bench on that server, which it "
-            "creates and drops again.",
-            file=sys.stderr,
-        )
-        return 2
-    if not shutil.which("pgbench"):
-        print("bench: pgbench is not on PATH (it comes with postgresql-client).", file=sys.stderr)
-        return 2
-    target = scratch_target(database_url)
-    # Production-like: DEBUG off, so no query log. Spawned clients inherit all this.
-    os.environ.update(
-        DATABASE_URL=target.url,
-        DJANGO_SETTINGS_MODULE="nexus_portal.settings",
-        DEBUG="False",
-        SECRET_KEY=secrets.token_urlsafe(64),
-        ALLOWED_HOSTS="localhost",
-        LOG_LEVEL="WARNING",
-        EMAIL_URL="dummymail://",
+    target = scratch_from_environment(
         # As in production, the web process records the confirmation in the outbox and
         # hands it to the broker (in memory here); a worker, not the booking, sends it.
         CELERY_TASK_ALWAYS_EAGER="False",
     )
+    if target is None:
+        return 2
+    if not shutil.which("pgbench"):
+        print("bench: pgbench is not on PATH (it comes with postgresql-client).", file=sys.stderr)
+        return 2
     print(
         f"NEXUS booking bench: scratch database {target.name} on {target.where}, "
         f"{args.clients} clients, {args.seconds:g} s per phase, {os.cpu_count()} CPUs here"

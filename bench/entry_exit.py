@@ -36,16 +36,14 @@ import argparse
 import json
 import multiprocessing as mp
 import os
-import secrets
 import sys
 import tempfile
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from booking import PG_SCHEMES, drop_database, scratch_target, setup_django
+from booking import drop_database, scratch_from_environment, setup_django
 
 # This file is bench/entry_exit.py: once ``booking`` is imported, this directory leaves the
 # path, so that ``entry_exit`` is the project's package and not this script.
@@ -279,26 +277,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--files", type=int, default=FILES, help="Files of 50,000 (20: 1M).")
     parser.add_argument("--keep", action="store_true", help="Keep the scratch database.")
     args = parser.parse_args(argv)
-    database_url = os.environ.get("DATABASE_URL", "")
-    if urlsplit(database_url).scheme not in PG_SCHEMES:
-        print(
-            "bench: DATABASE_URL must name a PostgreSQL database, e.g.\n"
-            "  DATABASE_URL=postgres://postgres@127.0.0.1:5432/test make bench\n"
-            "The bench works in a scratch database <dbname>_bench on that server, which it "
-            "creates and drops again.",
-            file=sys.stderr,
-        )
+    target = scratch_from_environment()
+    if target is None:
         return 2
-    target = scratch_target(database_url)
-    os.environ.update(
-        DATABASE_URL=target.url,
-        DJANGO_SETTINGS_MODULE="nexus_portal.settings",
-        DEBUG="False",
-        SECRET_KEY=secrets.token_urlsafe(64),
-        ALLOWED_HOSTS="localhost",
-        LOG_LEVEL="WARNING",
-        EMAIL_URL="dummymail://",
-    )
     print(
         f"NEXUS Entry/Exit bench: scratch database {target.name} on {target.where}, "
         f"{os.cpu_count()} CPUs here"
