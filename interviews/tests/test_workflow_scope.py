@@ -7,6 +7,7 @@ changes nothing.
 """
 
 import datetime
+import itertools
 from dataclasses import dataclass, field
 
 import pytest
@@ -436,6 +437,9 @@ def test_a_cbp_officer_of_another_land_border_centre_does_not_find_a_joint_enrol
 # --- enrolments_visible_to ------------------------------------------------------------------
 
 
+_SURNAMES = itertools.count(1)
+
+
 @dataclass
 class Population:
     centres: dict
@@ -444,8 +448,13 @@ class Population:
 
 
 def _enrolment_at(centre, *, until, application=None, cbsa=None):
-    """An enrolment booked at ``centre`` and taken ``until`` a stage, through the services."""
-    application = application or ApplicationFactory()
+    """An enrolment booked at ``centre`` and taken ``until`` a stage, through the services.
+    Each traveller has a surname of their own: the look-ups by surname and date of birth
+    must not find two (Faker's surnames can repeat, and every applicant shares the
+    factory's date of birth)."""
+    application = application or ApplicationFactory(
+        applicant__user=UserFactory(last_name=f"Traveller{next(_SURNAMES)}")
+    )
     cbsa = cbsa or officer(CBSA, centre)
     starts_at = NOW + datetime.timedelta(minutes=30)
     slot = Slot.objects.filter(centre=centre, starts_at=starts_at).first()
