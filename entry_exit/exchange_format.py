@@ -9,7 +9,7 @@ batch's own ``checksum`` is the SHA-256 of the whole file.
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
 FORMAT = "nexus-entry-exit"
@@ -17,9 +17,13 @@ VERSION = 1
 SENDER = "CBSA"
 
 
-# The fields of a record line, as docs/entry_exit_outbound.schema.json publishes them.
+# The fields of a record line, as docs/entry_exit_outbound.schema.json publishes them,
+# and ``airport_code``, which only an air exit carries: the carriers' manifests
+# (``entry_exit.manifests``) are imported as exchange files too. The outbound file never
+# writes it (air exits never leave Canada); on a land crossing it is refused.
 RECORD_FIELDS = frozenset(
     {
+        "airport_code",
         "type",
         "record_id",
         "surname",
@@ -53,25 +57,43 @@ def sha256(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
-def record_line(record) -> dict:
+# The columns a record line is made from (``port_code`` is the port's code), read by the
+# outbound exchange with ``values()``: rows, not model instances.
+RECORD_LINE_COLUMNS = (
+    "source_record_id",
+    "surname",
+    "given_names",
+    "date_of_birth",
+    "sex",
+    "nationality",
+    "document_type",
+    "document_number",
+    "document_country",
+    "status",
+    "event",
+    "occurred_at",
+)
+
+
+def record_line(values: Mapping) -> dict:
     """The shareable fields of a land entry into Canada, and nothing else: the biographic
     elements, the document, the status category the rules allowed it under, the event,
-    the instant and the port."""
+    the instant and the port. ``values``: ``RECORD_LINE_COLUMNS`` and ``port_code``."""
     return {
         "type": "record",
-        "record_id": record.source_record_id,
-        "surname": record.surname,
-        "given_names": record.given_names,
-        "date_of_birth": record.date_of_birth.isoformat(),
-        "sex": record.sex,
-        "nationality": record.nationality,
-        "document_type": record.document_type,
-        "document_number": record.document_number,
-        "document_country": record.document_country,
-        "status": record.status,
-        "event": record.event,
-        "occurred_at": instant(record.occurred_at),
-        "port_code": record.port.code,
+        "record_id": values["source_record_id"],
+        "surname": values["surname"],
+        "given_names": values["given_names"],
+        "date_of_birth": values["date_of_birth"].isoformat(),
+        "sex": values["sex"],
+        "nationality": values["nationality"],
+        "document_type": values["document_type"],
+        "document_number": values["document_number"],
+        "document_country": values["document_country"],
+        "status": values["status"],
+        "event": values["event"],
+        "occurred_at": instant(values["occurred_at"]),
+        "port_code": values["port_code"],
     }
 
 
@@ -89,8 +111,12 @@ def header_line(*, batch_id: int, phase: int, created_at: datetime, records: int
     }
 
 
-def outbound_body(*, batch_id: int, phase: int, created_at: datetime, records: Iterable) -> bytes:
-    lines = [line(record_line(record)) for record in records]
+def outbound_body(
+    *, batch_id: int, phase: int, created_at: datetime, record_lines: Iterable[bytes]
+) -> bytes:
+    """The whole file: the header line, then ``record_lines`` (each ``line(record_line(…))``)
+    in the order given."""
+    lines = list(record_lines)
     body = b"".join(lines)
     header = header_line(
         batch_id=batch_id,

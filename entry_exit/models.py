@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from centres.models import validate_time_zone
@@ -100,7 +100,9 @@ class BatchStatus(models.TextChoices):
     RECEIVED = "received", _("Received")
     IMPORTED = "imported", _("Imported")
     PARTIALLY_IMPORTED = "partially_imported", _("Imported, some rows refused")
-    REFUSED = "refused", _("Refused")
+    # Its own msgid: French agrees with "un lot" (Refusé), not with the "Refused" of an
+    # interview outcome elsewhere (Refusée).
+    REFUSED = "refused", pgettext_lazy("batch status", "Refused")
 
 
 OUTBOUND_STATUSES = (

@@ -9,10 +9,16 @@ goes in a later batch).
   transaction; the items' check constraint refuses anything else in the database.
 * ``outbound_batch_write``: every item checked against the rules again (the batch's phase
   and ``ENTRY_EXIT_PHASE``, with the record as it is now); an item that fails is dropped
-  and reported, never written. Then the file is built and its checksum kept.
-* ``outbound_batch_send``: the file is built again from the batch and must come out with
-  the checksum it was written with (else the batch is withdrawn); the rules are checked
-  again; then the transport delivers it. A failure is recorded and retried with backoff.
+  and reported, never written. Then the file is built, once, and its checksum kept.
+* ``outbound_batch_send``: the bytes the write just returned go to the transport as they
+  are. A batch written by an earlier run, or failed and sent again, has its file rebuilt
+  from its items: the rules are checked again and the file must come out with the
+  checksum it was written with, byte for byte, else the batch is withdrawn (a batch is
+  never sent different from what was written). A failure is recorded and retried with
+  backoff.
+
+Records are read as rows (``values()``, in chunks), never as model instances: a batch of
+50,000 is built, written and sent in a few seconds.
 * ``outbound_batches_run``: what beat runs every ``ENTRY_EXIT_BATCH_SECONDS``.
 
 Each record is sent once: ``OutboundItem.record`` is unique, and builds are serialised
@@ -21,18 +27,26 @@ or audits personal data: batch ids, counts, checksums, record ids and reason cod
 """
 
 import logging
-from dataclasses import asdict, dataclass
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.audit import audit_record
 from entry_exit import exchange_format, transport
 from entry_exit.errors import EntryExitError
-from entry_exit.models import BatchDirection, BatchStatus, ExchangeBatch, OutboundItem
+from entry_exit.models import (
+    BatchDirection,
+    BatchStatus,
+    CrossingRecord,
+    ExchangeBatch,
+    OutboundItem,
+)
 from entry_exit.rules import PHASES, share_refusal
 from entry_exit.selectors import outbound_batches_pending, outbound_candidates
 
@@ -92,19 +106,18 @@ def outbound_batch_build(
     """Batch the records ``phase`` allows that no batch holds yet (None if there are none).
 
     1. Serialise with any other build, so two never pick the same records.
-    2. Select at most ``MAX_BATCH_RECORDS`` of them with the rules' own query.
-    3. Create the batch and one item per record, copying category, nationality and event:
-       the database refuses an item the rules forbid in that phase.
+    2. If the rules' own query finds any, create the batch and, in one ``INSERT …
+       SELECT``, one item for each of at most ``MAX_BATCH_RECORDS`` of them, copying
+       category, nationality and event: the database refuses an item the rules forbid in
+       that phase.
     """
     _check_phase(phase)
     with transaction.atomic():
         _lock_builds()
-        records = list(
-            outbound_candidates(phase=phase).values("id", "status", "nationality", "event")[
-                :MAX_BATCH_RECORDS
-            ]
-        )
-        if not records:
+        candidates = outbound_candidates(phase=phase)
+        # Asked first so that a run with nothing to send takes no batch id: the partner
+        # sees consecutive batch numbers and can tell when one is missing.
+        if not candidates.exists():
             return None
         batch = ExchangeBatch.objects.create(
             direction=BatchDirection.OUTBOUND,
@@ -112,57 +125,116 @@ def outbound_batch_build(
             phase=phase,
             status=BatchStatus.BUILDING,
             created_at=now,
-            record_count=len(records),
             handled_by=handled_by,
         )
-        OutboundItem.objects.bulk_create(
-            OutboundItem(
-                batch=batch,
-                record_id=row["id"],
-                phase=phase,
-                status=row["status"],
-                nationality=row["nationality"],
-                event=row["event"],
-            )
-            for row in records
-        )
+        count = _items_insert(batch, candidates)
+        batch.record_count = count
+        batch.save(update_fields=["record_count"])
         audit_record(
             actor=None,
             action="exchangebatch.built",
             target=batch,
             phase=phase,
-            records=len(records),
+            records=count,
         )
-    logger.info("outbound batch %s built: phase %s, %s records", batch.pk, phase, len(records))
+    logger.info("outbound batch %s built: phase %s, %s records", batch.pk, phase, count)
     return batch
 
 
-def _items(batch: ExchangeBatch) -> list[OutboundItem]:
-    return list(batch.items.select_related("record", "record__port").order_by("id"))
+def _items_insert(batch: ExchangeBatch, candidates) -> int:
+    """One ``INSERT … SELECT`` of at most ``MAX_BATCH_RECORDS`` items, oldest records
+    first, copying each record's category, nationality and event (the items' check
+    constraint judges the copies); the number of items inserted."""
+    rows = candidates.values_list("id", "status", "nationality", "event")[:MAX_BATCH_RECORDS]
+    select, params = rows.query.sql_with_params()
+    table = connection.ops.quote_name(OutboundItem._meta.db_table)
+    columns = ", ".join(
+        connection.ops.quote_name(OutboundItem._meta.get_field(name).column)
+        for name in ("record", "status", "nationality", "event", "batch", "phase")
+    )
+    # Identifiers from the models and the ORM's own parameterised SELECT: no input here.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) "  # noqa: S608
+            f"SELECT candidate.*, %s, %s FROM ({select}) candidate",
+            [batch.pk, batch.phase, *params],
+        )
+        return cursor.rowcount
 
 
-def _refusal(batch: ExchangeBatch, item: OutboundItem) -> str | None:
-    """Why ``item`` may not leave now: the record as it is now, under the batch's phase
-    and under the phase in force (whichever allows less); or "changed" if the record no
-    longer matches what was copied into the item."""
-    record = item.record
+# Each item with its record, as one row: the columns of the file, the record's source, and
+# what the item copied from the record when it was built.
+_ITEM_ROW = {
+    "item_id": F("outbound_items__id"),
+    "item_phase": F("outbound_items__phase"),
+    "item_status": F("outbound_items__status"),
+    "item_nationality": F("outbound_items__nationality"),
+    "item_event": F("outbound_items__event"),
+    "port_code": F("port__code"),
+}
+ROWS_CHUNK = 5000
+
+
+@dataclass(frozen=True)
+class _Item:
+    pk: int
+    record_id: int
+
+
+def _item_rows(batch: ExchangeBatch) -> Iterator[dict]:
+    """The batch's items in file order (item id), each a dict of its record's values."""
+    return (
+        CrossingRecord.objects.filter(outbound_items__batch=batch)
+        .order_by("outbound_items__id")
+        .values("id", "source", *exchange_format.RECORD_LINE_COLUMNS, **_ITEM_ROW)
+        .iterator(chunk_size=ROWS_CHUNK)
+    )
+
+
+def _refusal(batch: ExchangeBatch, row: dict) -> str | None:
+    """Why the item in ``row`` may not leave now: the record as it is now, under the
+    batch's phase and under the phase in force (whichever allows less); or "changed" if
+    the record no longer matches what was copied into the item."""
     for phase in sorted({batch.phase, settings.ENTRY_EXIT_PHASE}):
         reason = share_refusal(
             phase=phase,
-            source=record.source,
-            event=record.event,
-            category=record.status,
-            nationality=record.nationality,
+            source=row["source"],
+            event=row["event"],
+            category=row["status"],
+            nationality=row["nationality"],
         )
         if reason:
             return reason
-    copied = (item.phase, item.status, item.nationality, item.event)
-    if copied != (batch.phase, record.status, record.nationality, record.event):
+    copied = (row["item_phase"], row["item_status"], row["item_nationality"], row["item_event"])
+    if copied != (batch.phase, row["status"], row["nationality"], row["event"]):
         return "changed"
     return None
 
 
-def _take_out(batch: ExchangeBatch, removed: list[tuple[OutboundItem, str]]) -> None:
+@dataclass
+class _Checked:
+    """A batch's items, checked: the file's record lines of those that may leave, and
+    the others with the reason each may not."""
+
+    lines: list[bytes] = field(default_factory=list)
+    kept: list[_Item] = field(default_factory=list)
+    removed: list[tuple[_Item, str]] = field(default_factory=list)
+
+
+def _check(batch: ExchangeBatch) -> _Checked:
+    checked = _Checked()
+    for row in _item_rows(batch):
+        item = _Item(row["item_id"], row["id"])
+        reason = _refusal(batch, row)
+        if reason:
+            checked.removed.append((item, reason))
+        else:
+            checked.kept.append(item)
+            checked.lines.append(exchange_format.line(exchange_format.record_line(row)))
+    return checked
+
+
+def _take_out(batch: ExchangeBatch, removed: list[tuple[_Item, str]]) -> None:
     """Delete items from the batch and report each (record id and reason code)."""
     OutboundItem.objects.filter(pk__in=[item.pk for item, _reason in removed]).delete()
     for item, reason in removed:
@@ -188,10 +260,8 @@ def outbound_batch_write(*, batch: ExchangeBatch, now: datetime) -> bytes | None
             raise EntryExitError(
                 _("This batch has been written already."), code="not_building", kind="conflict"
             )
-        items = _items(batch)
-        verdicts = [(item, _refusal(batch, item)) for item in items]
-        removed = [(item, reason) for item, reason in verdicts if reason]
-        kept = [item for item, reason in verdicts if not reason]
+        checked = _check(batch)
+        removed, kept = checked.removed, checked.kept
         _take_out(batch, removed)
         batch.record_count = len(kept)
         if not kept:
@@ -202,7 +272,7 @@ def outbound_batch_write(*, batch: ExchangeBatch, now: datetime) -> bytes | None
             )
             logger.warning("outbound batch %s empty: %s items dropped", batch.pk, len(removed))
             return None
-        body = _body(batch, kept)
+        body = _body(batch, checked.lines)
         batch.status = BatchStatus.WRITTEN
         batch.checksum = exchange_format.sha256(body)
         batch.file_name = exchange_format.file_name(
@@ -226,19 +296,19 @@ def outbound_batch_write(*, batch: ExchangeBatch, now: datetime) -> bytes | None
     return body
 
 
-def _body(batch: ExchangeBatch, items: list[OutboundItem]) -> bytes:
+def _body(batch: ExchangeBatch, record_lines: list[bytes]) -> bytes:
     return exchange_format.outbound_body(
         batch_id=batch.pk,
         phase=batch.phase,
         created_at=batch.created_at,
-        records=[item.record for item in items],
+        record_lines=record_lines,
     )
 
 
-def _withdraw(batch: ExchangeBatch, items: list[OutboundItem], why: str) -> None:
+def _withdraw(batch: ExchangeBatch, checked: _Checked, why: str) -> None:
     """Never send this batch: drop the items that may not leave, release the others for a
     later batch (the partner may hold some already: it keeps each record id once)."""
-    verdicts = [(item, _refusal(batch, item) or "released") for item in items]
+    verdicts = checked.removed + [(item, "released") for item in checked.kept]
     _take_out(batch, verdicts)
     batch.status = BatchStatus.WITHDRAWN
     batch.last_error = why
@@ -256,17 +326,28 @@ def _withdraw(batch: ExchangeBatch, items: list[OutboundItem], why: str) -> None
     logger.warning("outbound batch %s withdrawn: %s", batch.pk, why)
 
 
-def _body_to_send(batch: ExchangeBatch) -> bytes | None:
-    """The batch's file, rebuilt byte for byte, if it may still be sent as written."""
+def _body_to_send(batch: ExchangeBatch, written: bytes | None) -> bytes | None:
+    """The bytes to send: ``written`` (what ``outbound_batch_write`` returned in this run,
+    checked just before it was written) if it is the file the batch was written with; else
+    the batch's file rebuilt byte for byte, if it may still be sent as written (otherwise
+    the batch is withdrawn and None returned)."""
+    if written is not None:
+        if exchange_format.sha256(written) != batch.checksum:
+            raise EntryExitError(
+                _("These are not the bytes this batch was written with."),
+                code="not_written_bytes",
+                kind="conflict",
+            )
+        return written
     with transaction.atomic():
         batch = _lock_batch(batch)
-        items = _items(batch)
-        if any(_refusal(batch, item) for item in items):
-            _withdraw(batch, items, "the share rules no longer allow every record")
+        checked = _check(batch)
+        if checked.removed:
+            _withdraw(batch, checked, "the share rules no longer allow every record")
             return None
-        body = _body(batch, items)
+        body = _body(batch, checked.lines)
         if exchange_format.sha256(body) != batch.checksum:
-            _withdraw(batch, items, "the file no longer rebuilds to its checksum")
+            _withdraw(batch, checked, "the file no longer rebuilds to its checksum")
             return None
     return body
 
@@ -284,12 +365,19 @@ def _error_text(error: Exception) -> str:
 
 
 def outbound_batch_send(
-    *, batch: ExchangeBatch, now: datetime, actor=None, handled_by: str = ""
+    *,
+    batch: ExchangeBatch,
+    now: datetime,
+    actor=None,
+    handled_by: str = "",
+    body: bytes | None = None,
 ) -> bool:
     """Send a written or failed batch through the transport; True if it was delivered.
 
     1. Claim it (another run leaves a claimed batch alone).
-    2. Rebuild its file and check the rules again; if either changed, withdraw it.
+    2. ``body``, the bytes ``outbound_batch_write`` just returned, is sent as it is (it
+       must hash to the batch's checksum). Without it (a re-send, a batch an earlier run
+       wrote), rebuild the file and check the rules again; if either changed, withdraw it.
     3. Hand the bytes to the transport, outside any transaction.
     4. Record the outcome: sent, or failed with the error and the time of the next try.
     """
@@ -308,7 +396,12 @@ def outbound_batch_send(
             code="not_sendable",
             kind="conflict",
         )
-    body = _body_to_send(batch)
+    batch.refresh_from_db()
+    try:
+        body = _body_to_send(batch, body)
+    except EntryExitError:
+        ExchangeBatch.objects.filter(pk=batch.pk).update(claimed_until=None)
+        raise
     if body is None:
         return False
     batch.refresh_from_db()
@@ -369,6 +462,7 @@ def _record_outcome(batch, now, actor, handled_by, *, error: str = "", where: st
 
 
 def _deliver(batch: ExchangeBatch, now: datetime, summary: RunSummary, handled_by: str) -> None:
+    body = None
     try:
         if batch.status == BatchStatus.BUILDING:
             dropped_before = batch.dropped_count
@@ -378,7 +472,7 @@ def _deliver(batch: ExchangeBatch, now: datetime, summary: RunSummary, handled_b
             if body is None:
                 summary.empty += 1
                 return
-        if outbound_batch_send(batch=batch, now=now, handled_by=handled_by):
+        if outbound_batch_send(batch=batch, now=now, handled_by=handled_by, body=body):
             summary.sent += 1
             summary.records_sent += batch.record_count
             return

@@ -353,6 +353,97 @@ def test_a_run_writes_and_sends_a_batch_an_earlier_run_built_but_never_wrote(ent
     assert sent_record_ids() == [record.source_record_id]
 
 
+# --- Built once, read as rows -----------------------------------------------------------
+
+
+class RecordingTransport:
+    name = "recording"
+
+    def __init__(self) -> None:
+        self.bodies: list[bytes] = []
+
+    def send(self, *, file_name: str, body: bytes) -> str:
+        self.bodies.append(body)
+        return file_name
+
+
+def test_a_run_builds_the_file_once_and_sends_the_bytes_it_wrote(entry, monkeypatch):
+    for _ in range(3):
+        entry()
+    recording = RecordingTransport()
+    monkeypatch.setitem(transport.TRANSPORTS, "folder", lambda: recording)
+    reads, written = [], []
+    item_rows, write = outbound_service._item_rows, outbound_service.outbound_batch_write
+
+    def counted_rows(batch):
+        reads.append(batch.pk)
+        return item_rows(batch)
+
+    def kept_write(**kwargs):
+        written.append(write(**kwargs))
+        return written[-1]
+
+    monkeypatch.setattr(outbound_service, "_item_rows", counted_rows)
+    monkeypatch.setattr(outbound_service, "outbound_batch_write", kept_write)
+
+    assert outbound_batches_run(now=NOW).sent == 1
+
+    batch = ExchangeBatch.objects.get()
+    assert reads == [batch.pk]  # read once, to write; not again to send
+    assert recording.bodies[0] is written[0]  # those very bytes
+    assert hashlib.sha256(recording.bodies[0]).hexdigest() == batch.checksum
+
+
+def test_records_are_read_as_rows_not_model_instances(entry, monkeypatch):
+    for _ in range(3):
+        entry()
+    made = []
+    init = CrossingRecord.__init__
+
+    def counted_init(self, *args, **kwargs):
+        made.append(1)
+        init(self, *args, **kwargs)
+
+    monkeypatch.setattr(CrossingRecord, "__init__", counted_init)
+    batch = outbound_batch_build(phase=1, now=NOW)
+    body = outbound_batch_write(batch=batch, now=NOW)
+    ExchangeBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.FAILED)
+    assert outbound_batch_send(batch=batch, now=NOW)  # a re-send: rebuilt from rows
+
+    assert made == []
+    assert outbox_files()[0].read_bytes() == body
+
+
+def test_a_send_refuses_bytes_the_batch_was_not_written_with(entry):
+    entry()
+    batch = outbound_batch_build(phase=1, now=NOW)
+    body = outbound_batch_write(batch=batch, now=NOW)
+
+    with pytest.raises(EntryExitError) as refused:
+        outbound_batch_send(batch=batch, now=NOW, body=body + b"{}\n")
+
+    assert refused.value.code == "not_written_bytes"
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.WRITTEN and batch.claimed_until is None
+    assert outbound_batch_send(batch=batch, now=NOW, body=body)
+    assert outbox_files()[0].read_bytes() == body
+
+
+def test_a_build_stops_at_the_batch_size_and_the_next_takes_the_rest(entry, monkeypatch):
+    records = [entry() for _ in range(5)]
+    monkeypatch.setattr(outbound_service, "MAX_BATCH_RECORDS", 3)
+
+    first = outbound_batch_build(phase=1, now=NOW)
+    second = outbound_batch_build(phase=1, now=NOW)
+
+    assert (first.record_count, second.record_count) == (3, 2)
+    assert outbound_batch_build(phase=1, now=NOW) is None
+    in_order = [
+        pk for batch in (first, second) for pk in batch.items.values_list("record", flat=True)
+    ]
+    assert in_order == [record.pk for record in records]  # oldest first, each once
+
+
 # --- Failures and re-sends ---------------------------------------------------------------
 
 
