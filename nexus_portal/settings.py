@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "enrolment",
     "interviews",
     "entry_exit",
+    "entry_exit.reconciliation",
 ]
 
 MIDDLEWARE = [
@@ -381,6 +382,21 @@ if ENTRY_EXIT_PHASE not in (1, 2):
 ENTRY_EXIT_RETENTION_YEARS = env.int("ENTRY_EXIT_RETENTION_YEARS", default=15)
 if ENTRY_EXIT_RETENTION_YEARS < 1:
     raise ImproperlyConfigured("ENTRY_EXIT_RETENTION_YEARS takes whole years, 1 or more.")
+# The authorised period of a stay, in days, per status category recorded at entry
+# (entry_exit/reconciliation/stays.py): a visitor's six months (IRPR s.183(2)) as 183 days
+# for US citizens, US permanent residents and foreign nationals; no limit (not listed) for
+# Canadian citizens, Registered Indians, permanent residents and protected persons.
+ENTRY_EXIT_AUTHORISED_STAY_DAYS = env.json(
+    "ENTRY_EXIT_AUTHORISED_STAY_DAYS",
+    default={"us_citizen": 183, "lawful_permanent_resident_us": 183, "foreign_national": 183},
+)
+if not isinstance(ENTRY_EXIT_AUTHORISED_STAY_DAYS, dict) or not all(
+    isinstance(days, int) and days >= 1 for days in ENTRY_EXIT_AUTHORISED_STAY_DAYS.values()
+):
+    raise ImproperlyConfigured(
+        "ENTRY_EXIT_AUTHORISED_STAY_DAYS is a JSON object: status category → whole days, 1 "
+        "or more."
+    )
 # How outbound files reach the partner (entry_exit/transport.py). "folder": written into
 # ENTRY_EXIT_OUTBOX_DIR, for development, tests and a file-drop link.
 ENTRY_EXIT_TRANSPORTS = ("folder",)
