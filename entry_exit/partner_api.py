@@ -72,10 +72,17 @@ def _refused(code: str, message) -> SignatureRefused:
 
 class PartnerSignatureAuthentication(BaseAuthentication):
     """A request signed by a partner declared in ``ENTRY_EXIT_PARTNERS``: ``request.auth``
-    is the ``Partner``. No user: a partner is not an account."""
+    is the ``Partner``. No user: a partner is not an account. A subclass with its own
+    ``lookup`` and ``realm`` signs other senders the same way (the carriers' manifests,
+    ``entry_exit.manifests.api``)."""
+
+    realm = "entry-exit-partner"
+
+    def lookup(self, name: str) -> Partner | None:
+        return partner_get(name)
 
     def authenticate_header(self, request) -> str:
-        return 'Signature realm="entry-exit-partner"'
+        return f'Signature realm="{self.realm}"'
 
     def authenticate(self, request):
         meta = request.META
@@ -87,7 +94,7 @@ class PartnerSignatureAuthentication(BaseAuthentication):
                 "signature_missing",
                 _("Sign the request: X-Partner-Id, X-Timestamp and X-Signature."),
             )
-        partner = partner_get(partner_id) if _PARTNER_ID.fullmatch(partner_id) else None
+        partner = self.lookup(partner_id) if _PARTNER_ID.fullmatch(partner_id) else None
         if partner is None or not _SIGNATURE.fullmatch(signature):
             raise SignatureRefused()
         now = timezone.now()

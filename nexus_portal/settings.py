@@ -5,6 +5,7 @@ embedded (SQLite, eager Celery, local-memory cache); with ``DEBUG=False`` the ap
 refuses to start without a real ``SECRET_KEY``, ``ALLOWED_HOSTS`` and database.
 """
 
+import re
 from pathlib import Path
 
 import environ
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "enrolment",
     "interviews",
     "entry_exit",
+    "entry_exit.manifests",
     "entry_exit.reconciliation",
 ]
 
@@ -307,6 +309,8 @@ REST_FRAMEWORK = {
         "booking": env.str("API_RATE_BOOKING", default="20/minute"),
         # Inbound Entry/Exit batches, per partner (entry_exit/partner_api.py).
         "entry_exit_partner": env.str("API_RATE_ENTRY_EXIT_PARTNER", default="30/minute"),
+        # PAXLST manifests, per carrier (entry_exit/manifests/api.py).
+        "entry_exit_carrier": env.str("API_RATE_ENTRY_EXIT_CARRIER", default="120/minute"),
     },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # JSON only, at most API_MAX_BODY_BYTES and API_MAX_JSON_DEPTH deep (common.api).
@@ -426,6 +430,27 @@ for _name, _partner in ENTRY_EXIT_PARTNERS.items():
         raise ImproperlyConfigured(
             "ENTRY_EXIT_PARTNERS: each partner has a secret of 32 or more characters, and "
             "optionally a sender (CBP, CBSA) and a source (us_partner, cbsa_primary)."
+        )
+# The air carriers that post PAXLST manifests (entry_exit/manifests/carriers.py), as JSON:
+# {"ac": {"secret": "...", "airlines": ["AC"]}}: each carrier's own secret (its requests are
+# signed like a partner's) and the IATA airline designators whose flights it may report.
+ENTRY_EXIT_CARRIERS = env.json("ENTRY_EXIT_CARRIERS", default={})
+if not isinstance(ENTRY_EXIT_CARRIERS, dict):
+    raise ImproperlyConfigured("ENTRY_EXIT_CARRIERS is a JSON object: carrier id → carrier.")
+for _name, _carrier in ENTRY_EXIT_CARRIERS.items():
+    if not (
+        isinstance(_carrier, dict)
+        and set(_carrier) <= {"secret", "airlines"}
+        and isinstance(_carrier.get("secret"), str)
+        and len(_carrier["secret"]) >= 32
+        and isinstance(_carrier.get("airlines"), list)
+        and _carrier["airlines"]
+        and all(isinstance(code, str) and 2 <= len(code) <= 3 for code in _carrier["airlines"])
+        and re.fullmatch(r"[a-z0-9_.-]{1,48}", _name)
+    ):
+        raise ImproperlyConfigured(
+            "ENTRY_EXIT_CARRIERS: each carrier id is 1 to 48 of a-z 0-9 _ . - and has a secret "
+            "of 32 or more characters and a non-empty list of airline designators (airlines)."
         )
 # The largest inbound batch the partner endpoint reads (larger: 413). A day's batch
 # (about 19,000 records) is about 8 MB.

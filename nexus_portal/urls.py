@@ -16,6 +16,8 @@ urlpatterns = [
     path("api/v1/", include("interviews.officer_api_urls")),
     # The Entry/Exit partner's signed batches: not API v1 (entry_exit/partner_api.py).
     path("api/partner/", include("entry_exit.partner_api_urls")),
+    # Air carriers' signed PAXLST manifests: not API v1 (entry_exit/manifests/api.py).
+    path("api/carrier/", include("entry_exit.manifests.api_urls")),
     path("api/", include(not_found_patterns)),  # keep last among the api/ lines
     path("schedulerapi/", include("centres.scheduler_urls")),  # public, TTP-compatible
 ]

@@ -36,6 +36,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from common.audit import audit_record
+from common.outbox import outbox_put
 from entry_exit import exchange_format
 from entry_exit.errors import EntryExitError
 from entry_exit.models import (
@@ -469,6 +470,7 @@ def _finish(batch: ExchangeBatch, *, actor, received_by: str) -> None:
         batch.rows_refused,
         batch.checksum,
     )
+    outbox_put(topic="entry_exit.batch_imported", key=f"batch.imported:{batch.pk}", batch=batch.pk)
 
 
 def inbound_batch_import(

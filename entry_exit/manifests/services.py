@@ -1,0 +1,540 @@
+"""Importing a carrier's PAXLST interchange: every write of the manifests app.
+
+``manifest_interchange_import`` is the one entry point (the carriers' endpoint and the
+file command both call it):
+
+1. Read the interchange (``paxlst.interchange_read``). A fault in the envelope refuses it
+   whole: an inbound batch and an interchange row are stored as refused, with the fault's
+   place. A fault in a message refuses that message only.
+2. Set aside the messages of flights not leaving Canada (``airports``) and refuse those of
+   an airline the carrier may not report for.
+3. Turn every traveller of the remaining messages into a row of the exchange format —
+   event ``air_exit``, source ``carrier_manifest``, the departure airport and time, a
+   status category read from the nationality (``status_from_nationality``) — and import
+   them with ``inbound_batch_import``: the same validation, batch, claim, chunks and
+   idempotency as the land feed. The rows are a function of the file alone, so the same
+   file delivered again is the same batch (answered with its report), and an import that
+   stopped carries on.
+4. Apply each message to its flight (``manifest_apply``): the later version of a flight's
+   list wins and the records of the other versions that it does not repeat are deleted;
+   an older version arriving late changes nothing. Safe to run again (a redelivery runs
+   it again, finishing what a crash left).
+5. Report the faults — message faults and refused rows alike — by message, segment,
+   element and component, never with a value.
+"""
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from common.audit import audit_record
+from entry_exit import exchange_format
+from entry_exit.choices import CANADA, UNITED_STATES, Event, Source, StatusCategory
+from entry_exit.manifests import paxlst
+from entry_exit.manifests.airports import airport_time_zone
+from entry_exit.manifests.carriers import Carrier
+from entry_exit.manifests.models import (
+    InterchangeStatus,
+    Manifest,
+    ManifestFlight,
+    ManifestInterchange,
+    ManifestStatus,
+    ManifestTraveller,
+    Role,
+)
+from entry_exit.models import BatchDirection, BatchStatus, CrossingRecord, ExchangeBatch
+from entry_exit.services.inbound import (
+    MAX_STORED_ROW_ERRORS,
+    InboundResult,
+    inbound_batch_import,
+    inbound_batch_report,
+)
+
+logger = logging.getLogger("entry_exit.exchange")
+
+LOOKUP_CHUNK = 5_000
+
+MESSAGES = {
+    "airline": _("This carrier may not report manifests for this flight's airline."),
+}
+
+
+def status_from_nationality(nationality: str) -> str:
+    """The status category of an air exit record. A manifest says nationality, not status:
+    a Canadian or US document is read as a citizen of that country, any other as a foreign
+    national. A permanent resident of Canada travelling on a foreign passport is recorded
+    as a foreign national: the manifest cannot tell them apart, and an air exit is never
+    shared, so the category only sorts the records for the analysts."""
+    if nationality == CANADA:
+        return StatusCategory.CANADIAN_CITIZEN
+    if nationality == UNITED_STATES:
+        return StatusCategory.US_CITIZEN
+    return StatusCategory.FOREIGN_NATIONAL
+
+
+def manifest_version(interchange: paxlst.Interchange, message: paxlst.Message) -> str:
+    """A string that sorts the versions of a flight's list: the later UNB preparation
+    time wins; in the same minute, the higher interchange control reference; then the
+    higher message reference (numbers compared as numbers: left-padded)."""
+    return (
+        f"{interchange.prepared_at:%Y%m%d%H%M}|{interchange.reference[-14:]:0>14}|"
+        f"{message.reference[-14:]:0>14}"
+    )
+
+
+def _batch_id(reference: str) -> int:
+    """The exchange header's batch id for an interchange control reference: the number
+    itself when it is one, otherwise a stable number from its SHA-256."""
+    if reference.isascii() and reference.isdigit() and 1 <= int(reference) < 2**63:
+        return int(reference)
+    return int.from_bytes(hashlib.sha256(reference.encode()).digest()[:8], "big") % 2**62 + 1
+
+
+def _record_id(message: paxlst.Message, row: dict) -> str:
+    """The record's id: a digest of its flight and its values. The same person, unchanged,
+    in a corrected manifest is the same record (kept, not stored twice); a corrected
+    person is a new record, and the old one goes with the version it came from."""
+    key = "\x1f".join(
+        [message.carrier_code, message.flight_number, row["occurred_at"]]
+        + [row[name] for name in sorted(row)]
+    )
+    return "paxlst-" + hashlib.sha256(key.encode()).hexdigest()[:40]
+
+
+@dataclass
+class _Departing:
+    message: paxlst.Message
+    departed_at: datetime
+    first_line: int  # the line of its first traveller in the exchange file
+
+
+def _departure(message: paxlst.Message) -> datetime | None:
+    zone = airport_time_zone(message.departure_airport)
+    if zone is None or message.departure_local is None:
+        return None
+    return message.departure_local.replace(tzinfo=zone).astimezone(UTC)
+
+
+def _rows(departing: list[_Departing]) -> list[dict]:
+    rows = []
+    for item in departing:
+        message = item.message
+        occurred_at = item.departed_at.isoformat()
+        for traveller in message.travellers:
+            row = {
+                "surname": traveller.surname,
+                "given_names": traveller.given_names,
+                "date_of_birth": traveller.date_of_birth,
+                "sex": traveller.sex,
+                "nationality": traveller.nationality,
+                "document_type": traveller.document_type,
+                "document_number": traveller.document_number,
+                "document_country": traveller.document_country,
+                "status": status_from_nationality(traveller.nationality),
+                "event": str(Event.AIR_EXIT),
+                "occurred_at": occurred_at,
+                "airport_code": message.departure_airport,
+                "role": traveller.role,
+            }
+            row["record_id"] = _record_id(message, row)
+            del row["role"]
+            row["type"] = "record"
+            rows.append(row)
+    return rows
+
+
+def _exchange_body(*, carrier: Carrier, reference: str, rows: list[dict]) -> bytes:
+    lines = b"".join(exchange_format.line(row) for row in rows)
+    header = {
+        "type": "header",
+        "format": exchange_format.FORMAT,
+        "version": exchange_format.VERSION,
+        "sender": carrier.partner.sender,
+        "batch_id": _batch_id(reference),
+        "record_count": len(rows),
+        "records_sha256": exchange_format.sha256(lines),
+    }
+    return exchange_format.line(header) + lines
+
+
+def _row_fault(
+    error: dict, *, lines: dict[int, tuple[paxlst.Message, paxlst.Traveller]]
+) -> dict[str, Any]:
+    """A refused row's error, at the place in the message its field came from."""
+    message, traveller = lines[error["line"]]
+    key, element, component = paxlst.FIELD_POSITION.get(error["field"], ("NAD", None, None))
+    segment = traveller.segments.get(key) or message.segments.get(key)
+    if segment is None:  # the segment is missing: the fault is the traveller's
+        segment, key, element, component = traveller.segments["NAD"], "NAD", None, None
+    tag = key[:3] + ("+" + key[3:] if len(key) > 3 else "")
+    return {
+        "message": message.reference,
+        "segment": segment,
+        "tag": tag,
+        "element": element,
+        "component": component,
+        "offset": None,
+        "field": error["field"],
+        "code": error["code"],
+        "reason": error["reason"],
+    }
+
+
+@dataclass
+class ManifestResult:
+    """What became of one interchange: ``imported``, ``redelivered`` (the same file
+    before: nothing changed) or ``refused`` (whole; ``code`` says why)."""
+
+    interchange: ManifestInterchange
+    outcome: str
+    code: str = ""
+
+    @property
+    def report(self) -> dict[str, Any]:
+        return manifest_interchange_report(self.interchange)
+
+
+def manifest_interchange_report(interchange: ManifestInterchange) -> dict[str, Any]:
+    """The interchange's report, for the carrier and the command: identifiers, counts and
+    each fault's place (message, segment, tag, element, component), code and reason."""
+    batch = inbound_batch_report(interchange.batch) if interchange.batch else {}
+    return {
+        "interchange": interchange.pk,
+        "carrier": interchange.carrier,
+        "reference": interchange.reference,
+        "status": interchange.status,
+        "checksum": interchange.checksum,
+        "batch": batch.get("batch"),
+        "messages": interchange.messages,
+        "messages_refused": interchange.messages_refused,
+        "messages_not_leaving_canada": interchange.messages_elsewhere,
+        "travellers": batch.get("records", 0),
+        "imported": batch.get("imported", 0),
+        "duplicates": batch.get("duplicates", 0),
+        "refused": batch.get("refused", 0),
+        "errors": interchange.errors,
+        "errors_truncated": len(interchange.errors) >= MAX_STORED_ROW_ERRORS,
+    }
+
+
+def _refuse(
+    *, carrier: Carrier, checksum: str, file_name: str, received_by: str, actor, now, fault
+) -> ManifestResult:
+    error = fault.as_dict()
+    with transaction.atomic():
+        batch = ExchangeBatch.objects.create(
+            direction=BatchDirection.INBOUND,
+            partner=carrier.partner.name,
+            status=BatchStatus.REFUSED,
+            checksum=checksum,
+            file_name=file_name[:200],
+            created_at=now,
+            received_at=now,
+            last_error=fault.code,
+            row_errors=[{"line": 1, "field": "", "code": fault.code, "reason": error["reason"]}],
+            handled_by=received_by[:100],
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        interchange = ManifestInterchange.objects.create(
+            carrier=carrier.name,
+            checksum=checksum,
+            file_name=file_name[:200],
+            status=InterchangeStatus.REFUSED,
+            batch=batch,
+            errors=[error],
+            received_at=now,
+        )
+        audit_record(
+            actor=actor,
+            action="manifestinterchange.refused",
+            target=interchange,
+            carrier=carrier.name,
+            checksum=checksum,
+            reason=fault.code,
+            segment=fault.segment,
+            handled_by=received_by,
+        )
+    logger.warning(
+        "manifest interchange %s from carrier %s refused (%s at segment %s): sha256 %s",
+        interchange.pk,
+        carrier.name,
+        fault.code,
+        fault.segment,
+        checksum,
+    )
+    return ManifestResult(interchange, "refused", fault.code)
+
+
+def manifest_interchange_import(
+    *,
+    carrier: Carrier,
+    body: bytes,
+    now: datetime,
+    file_name: str = "",
+    received_by: str = "",
+    actor=None,
+    progress: Callable[[int], None] | None = None,
+) -> ManifestResult:
+    """Import one PAXLST interchange from ``carrier``; see the module's docstring.
+
+    ``progress`` is called with the travellers done after each chunk. Raises
+    ``EntryExitError`` (conflict) while another run imports the same file.
+    """
+    checksum = hashlib.sha256(body).hexdigest()
+    refusal = {
+        "carrier": carrier,
+        "checksum": checksum,
+        "file_name": file_name,
+        "received_by": received_by,
+        "actor": actor,
+        "now": now,
+    }
+    try:
+        interchange = paxlst.interchange_read(body)
+    except paxlst.Fault as fault:
+        return _refuse(**refusal, fault=fault)
+
+    faults = [fault.as_dict() for fault in interchange.faults]
+    departing: list[_Departing] = []
+    elsewhere = airline_refused = 0
+    line = 2  # the exchange file's header is line 1
+    for message in interchange.messages:
+        if not carrier.may_report(message.carrier_code):
+            airline_refused += 1
+            faults.append(
+                {
+                    "message": message.reference,
+                    "segment": message.segments["TDT"],
+                    "tag": "TDT",
+                    "element": 5,
+                    "component": 1,
+                    "offset": None,
+                    "field": "",
+                    "code": "airline",
+                    "reason": str(MESSAGES["airline"]),
+                }
+            )
+            continue
+        departed_at = _departure(message)
+        if departed_at is None:
+            elsewhere += 1
+            continue
+        departing.append(_Departing(message, departed_at, line))
+        line += len(message.travellers)
+    rows = _rows(departing)
+    exchange_body = _exchange_body(carrier=carrier, reference=interchange.reference, rows=rows)
+    result: InboundResult = inbound_batch_import(
+        partner=carrier.partner,
+        body=exchange_body,
+        now=now,
+        file_name=file_name,
+        received_by=received_by,
+        actor=actor,
+        progress=progress,
+    )
+    if result.outcome == "refused":
+        # The same control reference with other contents (batch_id_reused): the batch
+        # row is the refusal; the interchange says so too.
+        fault = paxlst.Fault("unb_element", segment=1, tag="UNB", element=5).as_dict()
+        error = result.batch.row_errors[0]
+        with transaction.atomic():
+            row = ManifestInterchange.objects.create(
+                carrier=carrier.name,
+                reference=interchange.reference[:35],
+                sender=interchange.sender[:35],
+                prepared_at=interchange.prepared_at.replace(tzinfo=UTC),
+                checksum=checksum,
+                file_name=file_name[:200],
+                status=InterchangeStatus.REFUSED,
+                batch=result.batch,
+                messages=interchange.message_count,
+                errors=[{**fault, "code": result.code, "reason": error["reason"]}],
+                received_at=now,
+            )
+        return ManifestResult(row, "refused", result.code)
+
+    lines = {
+        item.first_line + index: (item.message, traveller)
+        for item in departing
+        for index, traveller in enumerate(item.message.travellers)
+    }
+    row_faults = [_row_fault(error, lines=lines) for error in result.batch.row_errors]
+    with transaction.atomic():
+        row, created = ManifestInterchange.objects.get_or_create(
+            carrier=carrier.name,
+            checksum=checksum,
+            status=InterchangeStatus.IMPORTED,
+            defaults={
+                "reference": interchange.reference[:35],
+                "sender": interchange.sender[:35],
+                "prepared_at": interchange.prepared_at.replace(tzinfo=UTC),
+                "file_name": file_name[:200],
+                "batch": result.batch,
+                "messages": interchange.message_count,
+                "messages_refused": len(interchange.faults) + airline_refused,
+                "messages_elsewhere": elsewhere,
+                "errors": (faults + row_faults)[:MAX_STORED_ROW_ERRORS],
+                "received_at": now,
+            },
+        )
+        if created:
+            audit_record(
+                actor=actor,
+                action="manifestinterchange.received",
+                target=row,
+                carrier=carrier.name,
+                batch=result.batch.pk,
+                messages=row.messages,
+                messages_refused=row.messages_refused,
+                messages_elsewhere=elsewhere,
+                checksum=checksum,
+                handled_by=received_by,
+            )
+    for item in departing:
+        ids = [
+            rows[item.first_line - 2 + index]["record_id"]
+            for index in range(len(item.message.travellers))
+        ]
+        manifest_apply(
+            interchange=row,
+            message=item.message,
+            version=manifest_version(interchange, item.message),
+            departed_at=item.departed_at,
+            record_ids=ids,
+            now=now,
+            actor=actor,
+        )
+    outcome = "imported" if result.outcome == "imported" and created else "redelivered"
+    logger.info(
+        "manifest interchange %s from carrier %s %s: %s messages, %s refused, %s not leaving "
+        "Canada; batch %s",
+        row.pk,
+        carrier.name,
+        outcome,
+        row.messages,
+        row.messages_refused,
+        row.messages_elsewhere,
+        result.batch.pk,
+    )
+    return ManifestResult(row, outcome)
+
+
+def _records_by_id(record_ids: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for start in range(0, len(record_ids), LOOKUP_CHUNK):
+        found.update(
+            CrossingRecord.objects.filter(
+                source=Source.CARRIER_MANIFEST,
+                source_record_id__in=record_ids[start : start + LOOKUP_CHUNK],
+            ).values_list("source_record_id", "pk")
+        )
+    return found
+
+
+def manifest_apply(
+    *,
+    interchange: ManifestInterchange,
+    message: paxlst.Message,
+    version: str,
+    departed_at: datetime,
+    record_ids: list[str],
+    now: datetime,
+    actor=None,
+) -> Manifest:
+    """Record one message as a version of its flight's list, and make the latest version
+    the one whose records stand.
+
+    1. Find or create the flight (carrier, flight number, local departure date, list) and
+       lock it: two imports of the same flight take turns.
+    2. Find or create the manifest and its travellers, each linked to its record (the
+       records were imported before; a refused row has none).
+    3. If no version is current, or this one is later, it becomes current: every record of
+       the flight's other versions that this one does not repeat is deleted. Otherwise it
+       is superseded on arrival and its own records that the current version does not
+       repeat are deleted. Either way the flight ends with the current version's records,
+       each once.
+    """
+    kind = message.list_kind
+    with transaction.atomic():
+        flight, _ = ManifestFlight.objects.get_or_create(
+            carrier_code=message.carrier_code[:3],
+            flight_number=message.flight_number[:17],
+            departure_date=message.departure_local.date(),
+            list_kind=kind,
+            defaults={"departure_airport": message.departure_airport},
+        )
+        flight = ManifestFlight.objects.select_for_update().get(pk=flight.pk)
+        records = _records_by_id(record_ids)
+        manifest, created = Manifest.objects.get_or_create(
+            interchange=interchange,
+            message_reference=message.reference[:35],
+            defaults={
+                "flight": flight,
+                "document_code": message.document_code[:3],
+                "departure_airport": message.departure_airport,
+                "departed_at": departed_at,
+                "arrival_airport": message.arrival_airport[:3],
+                "arrival_local": (
+                    message.arrival_local.strftime("%Y-%m-%dT%H:%M")
+                    if message.arrival_local
+                    else ""
+                ),
+                "version": version,
+                "status": ManifestStatus.SUPERSEDED,
+                "passengers": sum(1 for t in message.travellers if t.role == Role.PASSENGER),
+                "crew": sum(1 for t in message.travellers if t.role == Role.CREW),
+                "received_at": now,
+            },
+        )
+        if created:
+            ManifestTraveller.objects.bulk_create(
+                ManifestTraveller(
+                    manifest=manifest,
+                    role=traveller.role,
+                    position=traveller.position,
+                    segment=traveller.segments["NAD"],
+                    record_id=records.get(record_id),
+                )
+                for traveller, record_id in zip(message.travellers, record_ids, strict=True)
+            )
+        current = flight.current
+        if current is None or current.pk == manifest.pk or manifest.version > current.version:
+            winner = manifest
+            stale = CrossingRecord.objects.filter(manifest_travellers__manifest__flight=flight)
+        else:
+            winner = current
+            stale = CrossingRecord.objects.filter(manifest_travellers__manifest=manifest)
+        keep = set(
+            ManifestTraveller.objects.filter(manifest=winner, record__isnull=False).values_list(
+                "record_id", flat=True
+            )
+        )
+        stale_ids = set(stale.values_list("pk", flat=True)) - keep
+        if stale_ids:
+            CrossingRecord.objects.filter(pk__in=stale_ids).delete()
+        if flight.current_id != winner.pk:
+            flight.current = winner
+            flight.save(update_fields=["current"])
+        Manifest.objects.filter(flight=flight).exclude(pk=winner.pk).update(
+            status=ManifestStatus.SUPERSEDED
+        )
+        if winner.status != ManifestStatus.CURRENT:
+            Manifest.objects.filter(pk=winner.pk).update(status=ManifestStatus.CURRENT)
+        if created or stale_ids:
+            audit_record(
+                actor=actor,
+                action="manifest.applied",
+                target=manifest,
+                flight=flight.pk,
+                version=version,
+                current=winner.pk,
+                records_replaced=len(stale_ids),
+            )
+    manifest.refresh_from_db()
+    return manifest
