@@ -1,31 +1,21 @@
 import re
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from common import inputs
 from entry_exit.countries import ISSUER_CODES
-from entry_exit.models import AccessPurpose
+from entry_exit.models import AccessPurpose, IdentityCheck, LegalHoldBasis, LegalHoldLiftGrounds
 from entry_exit.names import NameRefused, name_normalise
 
 _DOCUMENT_NUMBER = re.compile(r"[A-Z0-9]{1,20}", re.ASCII)
 
 
-class TravellerLookUpForm(forms.Form):
-    """Why, then who: a purpose from the list (or in words) and either a travel document
-    (number and issuing country) or a surname and date of birth. Nothing is looked up, and
-    nothing logged, unless the whole form is valid."""
+class TravellerCriteriaForm(forms.Form):
+    """Who: either a travel document (number and issuing country) or a surname and date of
+    birth, checked and normalised as the records are."""
 
-    purpose = forms.ChoiceField(
-        label=_("Why are you consulting these records?"),
-        choices=AccessPurpose.choices,
-        widget=forms.RadioSelect,
-    )
-    purpose_text = forms.CharField(
-        label=_("If other, say why"),
-        max_length=200,
-        required=False,
-    )
     document_number = forms.CharField(
         label=_("Document number"),
         max_length=20,
@@ -49,12 +39,6 @@ class TravellerLookUpForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-
-    def clean_purpose_text(self) -> str:
-        text = self.cleaned_data["purpose_text"].strip()
-        if inputs.has_control_characters(text):
-            raise forms.ValidationError(_("Enter plain text."), code="invalid")
-        return text
 
     def clean_document_number(self) -> str:
         number = self.cleaned_data["document_number"].strip().upper()
@@ -88,8 +72,6 @@ class TravellerLookUpForm(forms.Form):
         data = super().clean()
         if self.errors:
             return data
-        if data.get("purpose") == AccessPurpose.OTHER and not data.get("purpose_text"):
-            self.add_error("purpose_text", _("Say why you are consulting these records."))
         by_document = bool(data.get("document_number") or data.get("document_country"))
         by_name = bool(data.get("surname") or data.get("date_of_birth"))
         if by_document == by_name:
@@ -119,3 +101,112 @@ class TravellerLookUpForm(forms.Form):
         if self.criteria_kind == "document":
             return [data["document_number"], data["document_country"]]
         return [data["surname"], data["date_of_birth"].isoformat()]
+
+
+def _plain(text: str) -> str:
+    text = text.strip()
+    if inputs.has_control_characters(text):
+        raise forms.ValidationError(_("Enter plain text."), code="invalid")
+    return text
+
+
+# The purposes a look-up may give: "right of access" is the traveller's report's own.
+LOOK_UP_PURPOSES = [
+    (value, label)
+    for value, label in AccessPurpose.choices
+    if value != AccessPurpose.RIGHT_OF_ACCESS
+]
+
+
+class TravellerLookUpForm(TravellerCriteriaForm):
+    """Why, then who: a purpose from the list (or in words) and the traveller's criteria.
+    Nothing is looked up, and nothing logged, unless the whole form is valid."""
+
+    purpose = forms.ChoiceField(
+        label=_("Why are you consulting these records?"),
+        choices=LOOK_UP_PURPOSES,
+        widget=forms.RadioSelect,
+    )
+    purpose_text = forms.CharField(
+        label=_("If other, say why"),
+        max_length=200,
+        required=False,
+    )
+
+    def clean_purpose_text(self) -> str:
+        return _plain(self.cleaned_data["purpose_text"])
+
+    def clean(self):
+        data = super().clean()
+        if data.get("purpose") == AccessPurpose.OTHER and not data.get("purpose_text"):
+            self.add_error("purpose_text", _("Say why you are consulting these records."))
+        return data
+
+
+class LegalHoldForm(forms.Form):
+    """The hold itself, once the traveller has been looked up: which of the records shown,
+    on what basis, the reference and the reason. ``records`` are offered from that
+    look-up's records alone (the page posts its sequence in the access log along)."""
+
+    records = forms.TypedMultipleChoiceField(
+        label=_("Records to hold"),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one record.")},
+    )
+    basis = forms.ChoiceField(
+        label=_("Basis"), choices=LegalHoldBasis.choices, widget=forms.RadioSelect
+    )
+    reference = forms.CharField(
+        label=_("Reference (court file, order or request number)"), max_length=100
+    )
+    reason = forms.CharField(
+        label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, record_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["records"].choices = list(record_choices)
+
+    def clean_reference(self) -> str:
+        return _plain(self.cleaned_data["reference"])
+
+    def clean_reason(self) -> str:
+        text = self.cleaned_data["reason"].strip()
+        if inputs.has_control_characters(text.replace("\r\n", "\n").replace("\n", " ")):
+            raise forms.ValidationError(_("Enter plain text."), code="invalid")
+        return text
+
+
+class LegalHoldLiftForm(forms.Form):
+    grounds = forms.ChoiceField(
+        label=_("Grounds for lifting the hold"),
+        choices=LegalHoldLiftGrounds.choices,
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label=_("Note (optional)"), max_length=500, required=False)
+
+    def clean_note(self) -> str:
+        return _plain(self.cleaned_data["note"])
+
+
+class TravellerReportForm(TravellerCriteriaForm):
+    """The traveller's own report: how their identity was checked, the request it
+    answers, the language they asked for, and who they are."""
+
+    identity_check = forms.ChoiceField(
+        label=_("How was the traveller's identity checked?"),
+        choices=IdentityCheck.choices,
+        widget=forms.RadioSelect,
+    )
+    request_reference = forms.CharField(
+        label=_("Request reference (e.g. the access request number)"), max_length=100
+    )
+    language = forms.ChoiceField(
+        label=_("Language of the report"),
+        choices=settings.LANGUAGES,
+        widget=forms.RadioSelect,
+    )
+
+    def clean_request_reference(self) -> str:
+        return _plain(self.cleaned_data["request_reference"])

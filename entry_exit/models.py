@@ -223,7 +223,9 @@ class CrossingRecord(models.Model):
     """One border crossing of one traveller, as a source reported it.
 
     Immutable once received: nothing in the app changes a record (an outbound file is
-    rebuilt from its records and must come out byte for byte the same). The names are
+    rebuilt from its records and must come out byte for byte the same) but its
+    ``legal_hold`` flag, which ``entry_exit.services.legal_holds`` alone sets and clears:
+    set while any active ``LegalHold`` covers the record. The names are
     kept as received; ``*_normalised`` are their ICAO 9303 forms for matching
     (``entry_exit.names``). ``purge_on`` is fixed when the record is received.
     """
@@ -367,6 +369,8 @@ class AccessPurpose(models.TextChoices):
     TRAVELLER_REQUEST = "traveller_request", _("The traveller's own request")
     DATA_QUALITY = "data_quality", _("Data-quality check")
     LEGAL_REQUEST = "legal_request", _("Legal request (warrant, court order)")
+    # Chosen by the traveller's report page only (not offered by the look-up).
+    RIGHT_OF_ACCESS = "right_of_access", _("Right of access (the traveller's own report)")
     OTHER = "other", _("Other (say which)")
 
 
@@ -456,3 +460,161 @@ class AccessLogHead(models.Model):
 
     def __str__(self) -> str:
         return f"access log head #{self.sequence}"
+
+
+# --- Legal holds ---------------------------------------------------------------------------
+
+
+class LegalHoldBasis(models.TextChoices):
+    COURT_ORDER = "court_order", _("Court order, warrant or subpoena")
+    LITIGATION = "litigation", _("Litigation, under way or expected")
+    INVESTIGATION = "investigation", _("Investigation or inquiry")
+    ACCESS_REQUEST = "access_request", _("Access to information or privacy request")
+    PRIVACY_COMPLAINT = "privacy_complaint", _("Complaint to the Privacy Commissioner")
+
+
+class LegalHoldLiftGrounds(models.TextChoices):
+    CONCLUDED = "concluded", _("The matter is concluded")
+    ORDER_ENDED = "order_ended", _("The order was revoked or has expired")
+    PLACED_IN_ERROR = "placed_in_error", _("The hold was placed in error")
+
+
+class LegalHold(models.Model):
+    """A decision to keep a traveller's records past their purge date: on what basis and
+    authority (``reference``: a court file, an order or request number), why, who placed
+    it and when; and, once lifted, who lifted it, when and on what grounds.
+
+    It covers the records chosen from one logged consultation of the traveller's records
+    (``consultation``, in the access log). While any active hold covers a record, the
+    record's ``legal_hold`` flag is set and retention skips it; the flag is kept in step by
+    ``entry_exit.services.legal_holds`` alone. A hold is never deleted: lifting it is a
+    decision of its own, recorded on the row.
+    """
+
+    Basis = LegalHoldBasis
+    LiftGrounds = LegalHoldLiftGrounds
+
+    basis = models.CharField(_("basis"), max_length=32, choices=LegalHoldBasis.choices)
+    reference = models.CharField(_("reference"), max_length=100)
+    reason = models.TextField(_("reason"), max_length=1000)
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("placed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    placed_at = models.DateTimeField(_("placed at"))
+    consultation = models.ForeignKey(
+        AccessLogEntry,
+        verbose_name=_("consultation"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # How many records the hold covered when it was placed (a record purged after the hold
+    # was lifted leaves this count as it was).
+    record_count = models.PositiveIntegerField(_("records held"), default=0)
+    records = models.ManyToManyField(
+        CrossingRecord, through="LegalHoldRecord", related_name="legal_holds"
+    )
+    lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("lifted by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    lift_grounds = models.CharField(
+        _("grounds for lifting"), max_length=32, choices=LegalHoldLiftGrounds.choices, blank=True
+    )
+    lift_note = models.CharField(_("note on lifting"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-placed_at", "-id"]
+        verbose_name = _("legal hold")
+        verbose_name_plural = _("legal holds")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(lifted_at__isnull=True, lifted_by__isnull=True, lift_grounds="")
+                    | Q(lifted_at__isnull=False, lifted_by__isnull=False) & ~Q(lift_grounds="")
+                ),
+                name="legalhold_lifted_with_who_when_why",
+            ),
+            models.CheckConstraint(
+                condition=~Q(reference="") & ~Q(reason=""), name="legalhold_reference_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        # The reference only: the reason may name people.
+        return f"#{self.pk} {self.reference}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.lifted_at is None
+
+
+class LegalHoldRecord(models.Model):
+    """One record under one hold. A record purged (after every hold on it was lifted)
+    takes its rows here with it; the hold keeps its count."""
+
+    hold = models.ForeignKey(LegalHold, on_delete=models.PROTECT, related_name="+")
+    record = models.ForeignKey(CrossingRecord, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["hold", "record"], name="legalholdrecord_once"),
+        ]
+        indexes = [models.Index(fields=["record", "hold"], name="legalholdrecord_record")]
+
+    def __str__(self) -> str:
+        return f"hold #{self.hold_id} record #{self.record_id}"
+
+
+# --- The traveller's own report -------------------------------------------------------------
+
+
+class IdentityCheck(models.TextChoices):
+    DOCUMENT_SEEN = "document_seen", _("Identity document seen in person")
+    DOCUMENT_COPY = "document_copy", _("Copy of an identity document, checked")
+    REPRESENTATIVE = "representative", _("Representative with signed consent, both identified")
+
+
+class TravellerReport(models.Model):
+    """A travel-history report generated for the traveller it describes (the right of
+    access): how their identity was checked, the request it answers, the language it was
+    written in, and the consultation it was made from (access log purpose "right of
+    access"). The report itself is not kept: it is made from the records, when asked."""
+
+    IdentityCheck = IdentityCheck
+
+    consultation = models.OneToOneField(
+        AccessLogEntry,
+        verbose_name=_("consultation"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    generated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("generated by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    generated_at = models.DateTimeField(_("generated at"))
+    identity_check = models.CharField(
+        _("identity checked by"), max_length=32, choices=IdentityCheck.choices
+    )
+    request_reference = models.CharField(_("request reference"), max_length=100)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    record_count = models.PositiveIntegerField(_("crossings listed"), default=0)
+    shared_count = models.PositiveIntegerField(_("crossings shared with the US"), default=0)
+
+    class Meta:
+        ordering = ["-generated_at", "-id"]
+        verbose_name = _("traveller's report")
+        verbose_name_plural = _("travellers' reports")
+
+    def __str__(self) -> str:
+        return f"report #{self.pk} ({self.request_reference})"

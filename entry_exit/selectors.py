@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from centres.models import StaffProfile
 from centres.selectors import is_programme_admin, staff_profile_of
@@ -10,6 +10,7 @@ from entry_exit.models import (
     BatchStatus,
     CrossingRecord,
     ExchangeBatch,
+    LegalHold,
     OutboundItem,
     Port,
 )
@@ -74,12 +75,32 @@ def may_read_access_log(user) -> bool:
     return is_programme_admin(user)
 
 
+# Legal holds: analysts, operators and programme administrators see them (what is held,
+# why, by whom; never the records themselves); only a programme administrator places or
+# lifts one: it overrides the retention the law sets, and placing it consults a
+# traveller's records, which operators otherwise never do.
+HOLD_VIEWER_ROLES = (*LOOK_UP_ROLES, StaffProfile.Role.ENTRY_EXIT_OPERATOR)
+
+
+def may_see_legal_holds(user) -> bool:
+    return bool(
+        user and user.is_authenticated and (user.is_superuser or _role(user) in HOLD_VIEWER_ROLES)
+    )
+
+
+def may_manage_legal_holds(user) -> bool:
+    return is_programme_admin(user)
+
+
 def entry_exit_permissions(user) -> dict[str, bool]:
     """What the user may open, for the pages' navigation."""
     return {
         "look_up": may_look_up_travellers(user),
+        "report": may_look_up_travellers(user),
         "exchange": may_operate_exchange(user),
         "access_log": may_read_access_log(user),
+        "legal_holds": may_see_legal_holds(user),
+        "manage_legal_holds": may_manage_legal_holds(user),
     }
 
 
@@ -115,3 +136,46 @@ def outbound_batch_failed(*, pk: int) -> ExchangeBatch | None:
 
 def access_log_entries() -> QuerySet[AccessLogEntry]:
     return AccessLogEntry.objects.select_related("user").order_by("-sequence")
+
+
+def traveller_records(*, kind: str, values: dict) -> list[CrossingRecord]:
+    """One traveller's crossings by the look-up's criteria (``kind`` "document" or
+    "name_dob", ``values`` a criteria form's cleaned data)."""
+    if kind == "document":
+        return traveller_records_by_document(
+            number=values["document_number"], country=values["document_country"]
+        )
+    return traveller_records_by_name(
+        surname_normalised=values["surname"], date_of_birth=values["date_of_birth"]
+    )
+
+
+def records_by_ids(ids) -> list[CrossingRecord]:
+    """These records (those still held), newest first."""
+    records = CrossingRecord.objects.filter(pk__in=list(ids)).select_related("port")
+    return list(records.order_by("-occurred_at", "-id"))
+
+
+def consultation_of(*, user, sequence: int) -> AccessLogEntry | None:
+    """``user``'s own consultation number ``sequence``, if there is one."""
+    return AccessLogEntry.objects.filter(sequence=sequence, user=user).first()
+
+
+def legal_holds() -> QuerySet[LegalHold]:
+    """Every hold, active ones first, newest first; ``records_now``: the records it still
+    covers (those purged since it was lifted are gone)."""
+    return (
+        LegalHold.objects.select_related("placed_by", "lifted_by", "consultation")
+        .annotate(records_now=Count("records"))
+        .order_by(F("lifted_at").desc(nulls_first=True), "-placed_at", "-id")
+    )
+
+
+def legal_hold(*, pk: int) -> LegalHold | None:
+    return legal_holds().filter(pk=pk).first()
+
+
+def sent_to_partner(record_ids) -> dict[int, ExchangeBatch]:
+    """For each of these records that is in an outbound batch: that batch."""
+    items = OutboundItem.objects.filter(record_id__in=list(record_ids)).select_related("batch")
+    return {item.record_id: item.batch for item in items}

@@ -32,7 +32,14 @@ from centres.tests.factories import CentreFactory, SlotFactory
 from common.tests.helpers import force_login_verified
 from enrolment.models import Application
 from enrolment.tests.factories import ApplicantFactory, ApplicationFactory
-from entry_exit.models import AccessLogEntry, BatchStatus, ExchangeBatch
+from entry_exit.models import (
+    AccessLogEntry,
+    BatchStatus,
+    ExchangeBatch,
+    LegalHold,
+    TravellerReport,
+)
+from entry_exit.services import access_log_append, legal_hold_place
 from entry_exit.tests import people as entry_exit_people
 from entry_exit.tests.factories import CrossingRecordFactory
 from interviews.models import Appointment, Enrolment, EnrolmentEvent, SlotHold, WaitlistRequest
@@ -133,7 +140,7 @@ def world(applicant):
     )
     unbooked = ApplicationFactory(applicant=applicant)
     ApplicationFactory(applicant=ApplicantFactory(user=None))  # waiting to be linked
-    CrossingRecordFactory(document_number="P1234567", document_country="DEU")
+    held = CrossingRecordFactory(document_number="P1234567", document_country="DEU")
     # Failed, with no checksum: sending it again withdraws it (nothing is written).
     failed = ExchangeBatch.objects.create(
         direction="outbound",
@@ -143,10 +150,26 @@ def world(applicant):
         file_name="batch-hostile.jsonl",
         created_at=timezone.now(),
     )
+    programme_admin = entry_exit_people.programme_admin()
+    hold = legal_hold_place(
+        user=programme_admin,
+        consultation=access_log_append(
+            user=programme_admin,
+            purpose="legal_request",
+            criteria_kind="document",
+            criteria_ref="0" * 64,
+            record_ids=[held.pk],
+        ),
+        record_ids=[held.pk],
+        basis="court_order",
+        reference="T-1",
+        reason="Order.",
+    )
     return {
         "analyst": entry_exit_people.analyst(),
         "operator": entry_exit_people.operator(),
-        "programme admin": entry_exit_people.programme_admin(),
+        "programme admin": programme_admin,
+        "legal_hold": hold.pk,
         "failed_batch": failed.pk,
         "applicant": applicant.user,
         "officer": officer("cbsa", yvr),
@@ -207,6 +230,10 @@ PAGES = {
     "entry_exit:exchange": ("operator", {}),
     "entry_exit:resend": ("operator", {"pk": "failed_batch"}),
     "entry_exit:access_log": ("programme admin", {}),
+    "entry_exit:legal_holds": ("analyst", {}),
+    "entry_exit:legal_hold_new": ("programme admin", {}),
+    "entry_exit:legal_hold": ("programme admin", {"pk": "legal_hold"}),
+    "entry_exit:traveller_report": ("analyst", {}),
 }
 
 
@@ -301,6 +328,10 @@ def _stored() -> tuple:
         Slot.objects.aggregate(booked=Sum("booked"))["booked"],
         # A look-up is logged only once it has a purpose and valid criteria.
         AccessLogEntry.objects.count(),
+        # A hold is placed or lifted, a report generated, only from a valid form.
+        LegalHold.objects.count(),
+        LegalHold.objects.filter(lifted_at__isnull=True).count(),
+        TravellerReport.objects.count(),
         sorted(map(str, Application.objects.values_list("applicant__user__email", flat=True))),
     )
 

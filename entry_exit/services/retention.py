@@ -32,8 +32,9 @@ def crossing_records_purge(*, today: date | None = None, chunk: int = PURGE_CHUN
     """Delete every record whose purge date has come, ``chunk`` at a time.
 
     1. Take the ids of the next ``chunk`` due records (none under legal hold).
-    2. Delete them in their own transaction, re-checking the date and the hold there (a
-       hold set meanwhile wins); their outbound items go with them, batches keep counts.
+    2. Delete them in their own transaction, locking them and re-checking the date and the
+       hold there (a hold set meanwhile wins); their outbound items go with them, batches
+       keep counts, lifted holds keep theirs.
     3. Log and audit the counts only: no record, name or number.
     Safe to run twice at once (a record deleted by the other run counts once).
     """
@@ -41,7 +42,17 @@ def crossing_records_purge(*, today: date | None = None, chunk: int = PURGE_CHUN
     summary = PurgeSummary()
     while ids := list(_due(today).order_by("id").values_list("id", flat=True)[:chunk]):
         with transaction.atomic():
-            _total, deleted = _due(today).filter(pk__in=ids).delete()
+            # Locked (id order, as legal_hold_place locks them) and re-checked: a record
+            # a hold covered meanwhile is left alone. Deleted by id: Django's cascade
+            # collects the rows first, so the DELETE itself re-checks nothing.
+            due = (
+                _due(today)
+                .filter(pk__in=ids)
+                .order_by("id")
+                .select_for_update()
+                .values_list("id", flat=True)
+            )
+            _total, deleted = CrossingRecord.objects.filter(pk__in=list(due)).delete()
         summary.purged += deleted.get(CrossingRecord._meta.label, 0)
         summary.chunks += 1
         logger.info("crossing records purge: chunk %s, %s deleted", summary.chunks, len(ids))
