@@ -25,14 +25,18 @@ import io
 import json
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
+import psycopg
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from common.audit import audit_record
@@ -44,12 +48,11 @@ from entry_exit.models import (
     BatchStatus,
     CrossingRecord,
     ExchangeBatch,
-    Port,
     purge_date,
 )
 from entry_exit.partners import Partner
 from entry_exit.services.records import crossing_record_build
-from entry_exit.validation import RowError, record_validate
+from entry_exit.validation import RowChecker, RowError
 
 logger = logging.getLogger("entry_exit.exchange")
 
@@ -64,6 +67,7 @@ MAX_STORED_ROW_ERRORS = 1_000
 DONE = (BatchStatus.IMPORTED, BatchStatus.PARTIALLY_IMPORTED)
 
 _FIELD_NAME = re.compile(r"[a-z_]{1,64}", re.ASCII)
+_RECORD_FIELDS = exchange_format.RECORD_FIELDS
 
 MESSAGES = {
     "header": _(
@@ -269,12 +273,20 @@ def _claim(batch: ExchangeBatch, now: datetime) -> bool:
 
 def _parse(raw: bytes) -> tuple[dict | None, list[RowError]]:
     try:
-        row = json.loads(raw)
-    except ValueError:  # UnicodeDecodeError included
+        row = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        # orjson is stricter than the standard library at the edges (integers past 64
+        # bits, lone surrogates): what it refuses is read again the standard way, so a
+        # line is judged the same whichever parser read it.
+        try:
+            row = json.loads(raw)
+        except ValueError:  # UnicodeDecodeError included
+            return None, [_error("", "line")]
+    if type(row) is not dict or row.get("type") != "record":
         return None, [_error("", "line")]
-    if not isinstance(row, dict) or row.get("type") != "record":
-        return None, [_error("", "line")]
-    unknown = [name for name in row if name not in exchange_format.RECORD_FIELDS]
+    if row.keys() <= _RECORD_FIELDS:
+        return row, []
+    unknown = [name for name in row if name not in _RECORD_FIELDS]
     if unknown:
         # A field's name is reported only if it looks like one (a name is not a value).
         return None, [
@@ -310,32 +322,58 @@ def _insert_bulk(clean: list[dict], *, batch: ExchangeBatch, now: datetime, sour
 _COPY_FIELDS = [field for field in CrossingRecord._meta.concrete_fields if not field.primary_key]
 
 
-def _insert_copy(clean: list[dict], *, batch: ExchangeBatch, now: datetime) -> int:
-    """PostgreSQL: COPY the chunk into a temporary table, then one INSERT … ON CONFLICT DO
-    NOTHING RETURNING: the records not held yet are stored, and counted exactly, several
-    times faster than a bulk INSERT of model instances. Same rows and values as
-    ``crossing_record_build`` gives."""
-    if not clean:
-        return 0
-    table = CrossingRecord._meta.db_table
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in _COPY_FIELDS)
+def _copy_rows(clean: list[dict], *, batch: ExchangeBatch, now: datetime):
+    """The chunk's records as COPY rows: ``record_validate``'s values, then what the
+    import fixes (``crossing_record_build``'s), then each other field's default."""
     fixed = {
         "received_at": now,
         "inbound_batch_id": batch.pk,
         "purge_on": purge_date(now, settings.ENTRY_EXIT_RETENTION_YEARS),
-        "legal_hold": False,
     }
+    defaults = {
+        field.attname: field.get_default()
+        for field in _COPY_FIELDS
+        if field.attname not in fixed and field.has_default()
+    }
+    names = [field.attname for field in _COPY_FIELDS]
+    for values in clean:
+        port = values.get("port")
+        row = {**defaults, **values, **fixed, "port_id": port.pk if port else None}
+        yield [row[name] for name in names]
+
+
+def _insert_copy(clean: list[dict], *, batch: ExchangeBatch, now: datetime) -> int:
+    """PostgreSQL: store the records not held yet; return how many this batch stored.
+
+    The chunk is COPied straight into the table — the fastest way in, and the way of
+    every chunk of a new batch. If the table holds one of its records already (a batch
+    delivered again, an overlapping one, another import's meanwhile), the unique
+    constraint stops the COPY (in a savepoint: nothing of it stays) and the chunk goes
+    the exact way: COPY into a temporary table, then one INSERT … ON CONFLICT DO NOTHING
+    RETURNING, which stores the records not held yet and counts them."""
+    if not clean:
+        return 0
+    table = CrossingRecord._meta.db_table
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in _COPY_FIELDS)
+    try:
+        with (
+            transaction.atomic(),
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+        ):
+            for row in _copy_rows(clean, batch=batch, now=now):
+                copy.write_row(row)
+        return len(clean)
+    except psycopg.errors.UniqueViolation:
+        pass
     with connection.cursor() as cursor:
         cursor.execute(
-            # Table and column names come from the model, never from input.
             f"CREATE TEMPORARY TABLE entry_exit_inbound_chunk ON COMMIT DROP AS "  # noqa: S608
             f"SELECT {columns} FROM {table} WITH NO DATA"
         )
         with cursor.cursor.copy(f"COPY entry_exit_inbound_chunk ({columns}) FROM STDIN") as copy:
-            for values in clean:
-                port = values.get("port")
-                row = {**values, **fixed, "port_id": port.pk if port else None}
-                copy.write_row([row[field.attname] for field in _COPY_FIELDS])
+            for row in _copy_rows(clean, batch=batch, now=now):
+                copy.write_row(row)
         cursor.execute(
             f"INSERT INTO {table} ({columns}) SELECT {columns} FROM entry_exit_inbound_chunk "  # noqa: S608
             f"ORDER BY source_record_id ON CONFLICT (source, source_record_id) DO NOTHING "
@@ -346,33 +384,44 @@ def _insert_copy(clean: list[dict], *, batch: ExchangeBatch, now: datetime) -> i
     return inserted
 
 
-def _import_chunk(
-    *,
-    batch: ExchangeBatch,
-    chunk: list[tuple[int, bytes]],
-    partner: Partner,
-    ports: dict[str, Port],
-    now: datetime,
-) -> None:
-    """Check a chunk's lines (outside the transaction), then store the good records and
-    the batch's new counters together, so that either both or neither are committed."""
+@dataclass
+class _Checked:
+    """A chunk's lines, checked: the good records by record id, and what was not kept."""
+
+    records: dict[str, dict]
+    repeated: int
+    refused: int
+    errors: list[dict]
+
+
+def _check_chunk(chunk: list[tuple[int, bytes]], checker: RowChecker, language: str) -> _Checked:
+    """Parse and check a chunk's lines (no database: it runs beside the storing of the
+    chunk before, in ``language``, the one active where the import was called)."""
     records: dict[str, dict] = {}
     repeated = refused = 0
     errors: list[dict] = []
-    for line, raw in chunk:
-        row, row_errors = _parse(raw)
-        if row is not None:
-            result = record_validate(row, source=partner.source, now=now, ports=ports)
-            row_errors = list(result.errors)
-        if row_errors:
-            refused += 1
-            errors.extend(error.as_dict(line=line) for error in row_errors)
-            continue
-        record_id = result.record["source_record_id"]
-        if record_id in records:
-            repeated += 1
-            continue
-        records[record_id] = result.record
+    with translation.override(language):
+        for line, raw in chunk:
+            row, row_errors = _parse(raw)
+            if row is not None:
+                result = checker(row)
+                row_errors = list(result.errors)
+            if row_errors:
+                refused += 1
+                errors.extend(error.as_dict(line=line) for error in row_errors)
+                continue
+            record_id = result.record["source_record_id"]
+            if record_id in records:
+                repeated += 1
+                continue
+            records[record_id] = result.record
+    return _Checked(records, repeated, refused, errors)
+
+
+def _store_chunk(*, batch: ExchangeBatch, checked: _Checked, source: str, now: datetime) -> None:
+    """Store a checked chunk's good records and the batch's new counters together, so
+    that either both or neither are committed."""
+    records = checked.records
     done = _lines_done(batch)
     with transaction.atomic():
         locked = ExchangeBatch.objects.select_for_update().get(pk=batch.pk)
@@ -384,13 +433,13 @@ def _import_chunk(
         if connection.vendor == "postgresql":
             inserted = _insert_copy(clean, batch=locked, now=now)
         else:
-            inserted = _insert_bulk(clean, batch=locked, now=now, source=partner.source)
+            inserted = _insert_bulk(clean, batch=locked, now=now, source=source)
         locked.rows_ok += inserted
-        locked.rows_duplicate += len(records) - inserted + repeated
-        locked.rows_refused += refused
+        locked.rows_duplicate += len(records) - inserted + checked.repeated
+        locked.rows_refused += checked.refused
         room = MAX_STORED_ROW_ERRORS - len(locked.row_errors)
         if room > 0:
-            locked.row_errors = [*locked.row_errors, *errors[:room]]
+            locked.row_errors = [*locked.row_errors, *checked.errors[:room]]
         locked.claimed_until = now + IMPORT_CLAIM
         locked.save(
             update_fields=[
@@ -405,6 +454,23 @@ def _import_chunk(
         setattr(batch, name, getattr(locked, name))
 
 
+def _chunks(body: bytes, start: int, done: int) -> Iterator[list[tuple[int, bytes]]]:
+    """The record lines not done yet, ``CHUNK_ROWS`` at a time, each with its line number
+    (the header is line 1; record n is line n + 1)."""
+    stream = io.BytesIO(body)
+    stream.seek(start)
+    chunk: list[tuple[int, bytes]] = []
+    for number, raw in enumerate(stream, start=1):
+        if number <= done:
+            continue  # committed by an earlier run
+        chunk.append((number + 1, raw))
+        if len(chunk) == CHUNK_ROWS:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 def _import_rows(
     *,
     batch: ExchangeBatch,
@@ -414,25 +480,25 @@ def _import_rows(
     now: datetime,
     progress: Callable[[int], None] | None,
 ) -> None:
-    ports = {port.code: port for port in Port.objects.all()}  # once, not per row
-    done = _lines_done(batch)
-    stream = io.BytesIO(body)
-    stream.seek(start)
-    chunk: list[tuple[int, bytes]] = []
-    # The header is line 1; record n is line n + 1.
-    for number, raw in enumerate(stream, start=1):
-        if number <= done:
-            continue  # committed by an earlier run
-        chunk.append((number + 1, raw))
-        if len(chunk) == CHUNK_ROWS:
-            _import_chunk(batch=batch, chunk=chunk, partner=partner, ports=ports, now=now)
-            chunk = []
+    """Check and store the lines chunk by chunk, the checking of each chunk beside the
+    storing of the one before: while the database writes chunk n, a thread checks chunk
+    n + 1 (the wait for the database lets it run). Chunks are stored in order."""
+    # The ports, the source and the clock's bounds: once, not per row.
+    checker = RowChecker(source=partner.source, now=now)
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="entry-exit-check") as checking:
+        pending: Future | None = None
+        for chunk in _chunks(body, start, _lines_done(batch)):
+            following = checking.submit(_check_chunk, chunk, checker, language)
+            if pending is not None:
+                _store_chunk(batch=batch, checked=pending.result(), source=checker.source, now=now)
+                if progress:
+                    progress(_lines_done(batch))
+            pending = following
+        if pending is not None:
+            _store_chunk(batch=batch, checked=pending.result(), source=checker.source, now=now)
             if progress:
                 progress(_lines_done(batch))
-    if chunk:
-        _import_chunk(batch=batch, chunk=chunk, partner=partner, ports=ports, now=now)
-        if progress:
-            progress(_lines_done(batch))
 
 
 def _finish(batch: ExchangeBatch, *, actor, received_by: str) -> None:

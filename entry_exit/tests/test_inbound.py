@@ -237,16 +237,16 @@ def test_the_same_record_id_from_another_source_is_another_record(us_port):
 def test_an_import_killed_half_way_and_run_again_ends_with_every_record_once(us_port, monkeypatch):
     monkeypatch.setattr(inbound_module, "CHUNK_ROWS", 3)
     body = partner_batch([us_row(n) for n in range(8)] + [us_row(1, sex="Q")], batch_id=16)
-    real_chunk = inbound_module._import_chunk
+    real_store = inbound_module._store_chunk
     calls = []
 
     def dies_on_the_second_chunk(**kwargs):
         calls.append(1)
         if len(calls) == 2:
             raise RuntimeError("killed")
-        real_chunk(**kwargs)
+        real_store(**kwargs)
 
-    monkeypatch.setattr(inbound_module, "_import_chunk", dies_on_the_second_chunk)
+    monkeypatch.setattr(inbound_module, "_store_chunk", dies_on_the_second_chunk)
     with pytest.raises(RuntimeError):
         receive(body)
 
@@ -357,3 +357,34 @@ def test_overlapping_batches_imported_at_once_leave_each_record_once(monkeypatch
     batches = ExchangeBatch.objects.filter(direction="inbound")
     assert sum(batch.rows_ok for batch in batches) == 400
     assert sum(batch.rows_duplicate for batch in batches) == 200
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_chunk_with_records_held_already_is_stored_the_exact_way(us_port, monkeypatch):
+    """The straight COPY meets a record the table holds: the unique constraint stops it,
+    nothing of it stays (a savepoint), and the chunk is stored the exact way (temporary
+    table, ON CONFLICT), counting only what this batch stored."""
+    receive(partner_batch([us_row(n) for n in range(0, 3)], batch_id=30))
+
+    result = receive(partner_batch([us_row(n) for n in range(1, 6)], batch_id=31))
+
+    assert (result.batch.rows_ok, result.batch.rows_duplicate) == (3, 2)
+    assert stored_ids() == [f"cbp-{n:07d}" for n in range(6)]
+    assert CrossingRecord.objects.filter(inbound_batch=result.batch).count() == 3
+
+
+def test_row_errors_are_given_in_the_language_of_the_import(us_port, monkeypatch):
+    """The lines are checked in a thread beside the storing: the reasons still come in
+    the language active where the import was called."""
+    from django.utils import translation
+
+    monkeypatch.setattr(inbound_module, "CHUNK_ROWS", 2)
+    body = partner_batch([us_row(n, sex="Q") for n in range(5)], batch_id=32)
+
+    with translation.override("fr"):
+        result = receive(body)
+
+    reasons = {error["reason"] for error in result.batch.row_errors}
+    assert reasons == {"Le sexe est M, F ou X."}
+    assert [error["line"] for error in result.batch.row_errors] == [2, 3, 4, 5, 6]
