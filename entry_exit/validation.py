@@ -26,7 +26,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -298,27 +297,14 @@ _FAST_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 _PLAIN_NAME = re.compile(r"[A-Za-z]+(?: [A-Za-z]+)*", re.ASCII)
 
 
-@lru_cache(maxsize=65_536)
 def _name_or_none(value: str) -> str | None:
-    """``_name`` for a name that is not plain letters; None where it refuses. Names
-    repeat across a feed (surnames most of all): each is worked out once."""
+    """``_name`` for the fast path: None where the full check is needed."""
     if has_control_characters(value):
         return None
     try:
         return _name(value)
     except _Refused:
         return None
-
-
-def _plain_name(value) -> str | None:
-    """A name's normalised form, or None where the full check is needed (not text,
-    blank, refused). Plain ASCII letters in words one space apart are their own form,
-    upper-cased."""
-    if type(value) is not str or len(value) > NAME_MAX_LENGTH:
-        return None
-    if _PLAIN_NAME.fullmatch(value):
-        return value.upper()
-    return _name_or_none(value)
 
 
 # --- The row -----------------------------------------------------------------------------
@@ -383,6 +369,23 @@ class RowChecker:
         self.earliest_instant = years_before(now, settings.ENTRY_EXIT_RETENTION_YEARS)
         land = self.event != Event.AIR_EXIT
         self.port_country = EVENT_PORT_COUNTRY.get(self.event) if land else None
+        # Names repeat across a feed (surnames most of all): each is worked out once per
+        # checker, that is per batch — kept no longer than the batch it came in.
+        self._names: dict[str, str | None] = {}
+
+    def _plain_name(self, value) -> str | None:
+        """A name's normalised form, or None where the full check is needed (not text,
+        blank, refused). Plain ASCII letters in words one space apart are their own
+        form, upper-cased."""
+        if type(value) is not str or len(value) > NAME_MAX_LENGTH:
+            return None
+        if _PLAIN_NAME.fullmatch(value):
+            return value.upper()
+        try:
+            return self._names[value]
+        except KeyError:
+            normalised = self._names[value] = _name_or_none(value)
+            return normalised
 
     def __call__(self, row: Mapping) -> RowResult:
         if type(row) is dict:
@@ -436,13 +439,13 @@ class RowChecker:
             and _INSTANT.fullmatch(instant)
         ):
             return None
-        surname_normalised = _plain_name(surname)
+        surname_normalised = self._plain_name(surname)
         if not surname_normalised:
             return None
         if given_names is None or given_names == "":
             given_names, given_names_normalised = "", ""
         else:
-            given_names_normalised = _plain_name(given_names)
+            given_names_normalised = self._plain_name(given_names)
             if not given_names_normalised:
                 return None
         try:
