@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Case, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from common.audit import audit_record
@@ -503,29 +504,40 @@ def manifest_apply(
                 )
                 for traveller, record_id in zip(message.travellers, record_ids, strict=True)
             )
-        current = flight.current
-        if current is None or current.pk == manifest.pk or manifest.version > current.version:
+        current = (
+            None
+            if flight.current_id in (None, manifest.pk)
+            else Manifest.objects.only("version").get(pk=flight.current_id)
+        )
+        if current is None or manifest.version > current.version:
             winner = manifest
-            stale = CrossingRecord.objects.filter(manifest_travellers__manifest__flight=flight)
+            # Other versions' records (none for a flight seen for the first time).
+            stale = CrossingRecord.objects.filter(
+                manifest_travellers__manifest__flight=flight
+            ).exclude(manifest_travellers__manifest=manifest)
+            if flight.current_id is None and created:
+                stale = CrossingRecord.objects.none()
         else:
             winner = current
             stale = CrossingRecord.objects.filter(manifest_travellers__manifest=manifest)
-        keep = set(
-            ManifestTraveller.objects.filter(manifest=winner, record__isnull=False).values_list(
-                "record_id", flat=True
+        stale_ids = set(stale.values_list("pk", flat=True))
+        if stale_ids:
+            stale_ids -= set(
+                ManifestTraveller.objects.filter(manifest=winner, record__isnull=False).values_list(
+                    "record_id", flat=True
+                )
             )
-        )
-        stale_ids = set(stale.values_list("pk", flat=True)) - keep
         if stale_ids:
             CrossingRecord.objects.filter(pk__in=stale_ids).delete()
         if flight.current_id != winner.pk:
             flight.current = winner
             flight.save(update_fields=["current"])
-        Manifest.objects.filter(flight=flight).exclude(pk=winner.pk).update(
-            status=ManifestStatus.SUPERSEDED
-        )
-        if winner.status != ManifestStatus.CURRENT:
-            Manifest.objects.filter(pk=winner.pk).update(status=ManifestStatus.CURRENT)
+            Manifest.objects.filter(flight=flight).update(
+                status=Case(
+                    When(pk=winner.pk, then=Value(ManifestStatus.CURRENT)),
+                    default=Value(ManifestStatus.SUPERSEDED),
+                )
+            )
         if created or stale_ids:
             audit_record(
                 actor=actor,
@@ -536,5 +548,7 @@ def manifest_apply(
                 current=winner.pk,
                 records_replaced=len(stale_ids),
             )
-    manifest.refresh_from_db()
+    manifest.status = (
+        ManifestStatus.CURRENT if winner.pk == manifest.pk else ManifestStatus.SUPERSEDED
+    )
     return manifest
