@@ -161,7 +161,7 @@ class LegalHoldForm(forms.Form):
         label=_("Reference (court file, order or request number)"), max_length=100
     )
     reason = forms.CharField(
-        label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Reason for the hold"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
     )
 
     def __init__(self, *args, record_choices=(), **kwargs):
