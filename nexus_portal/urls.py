@@ -27,6 +27,7 @@ urlpatterns += i18n_patterns(
     path("my/", include("enrolment.urls")),
     path("my/", include("interviews.applicant_urls")),
     path("officer/", include("interviews.urls")),
+    path("entry-exit/reconciliation/", include("entry_exit.reconciliation.urls")),
     path("entry-exit/", include("entry_exit.urls")),
     path("admin/", admin.site.urls),  # common.admin_site.AdminSite: verified staff only
     prefix_default_language=True,

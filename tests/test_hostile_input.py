@@ -39,6 +39,7 @@ from entry_exit.models import (
     LegalHold,
     TravellerReport,
 )
+from entry_exit.reconciliation.tests.factories import exit_match_for_review
 from entry_exit.services import access_log_append, legal_hold_place
 from entry_exit.tests import people as entry_exit_people
 from entry_exit.tests.factories import CrossingRecordFactory
@@ -106,6 +107,8 @@ ACTION_ONLY = {
     "interviews:no_show",
     "interviews:share",
     "entry_exit:resend",
+    "entry_exit_reconciliation:confirm",  # a candidate chosen, or a message and back
+    "entry_exit_reconciliation:reject",
 }
 
 
@@ -141,6 +144,7 @@ def world(applicant):
     unbooked = ApplicationFactory(applicant=applicant)
     ApplicationFactory(applicant=ApplicantFactory(user=None))  # waiting to be linked
     held = CrossingRecordFactory(document_number="P1234567", document_country="DEU")
+    review_item = exit_match_for_review()
     # Failed, with no checksum: sending it again withdraws it (nothing is written).
     failed = ExchangeBatch.objects.create(
         direction="outbound",
@@ -171,6 +175,7 @@ def world(applicant):
         "programme admin": programme_admin,
         "legal_hold": hold.pk,
         "failed_batch": failed.pk,
+        "review_item": review_item.pk,
         "applicant": applicant.user,
         "officer": officer("cbsa", yvr),
         "centre": yvr.pk,
@@ -230,6 +235,13 @@ PAGES = {
     "entry_exit:exchange": ("operator", {}),
     "entry_exit:resend": ("operator", {"pk": "failed_batch"}),
     "entry_exit:access_log": ("programme admin", {}),
+    "entry_exit_reconciliation:figures": ("analyst", {}),
+    "entry_exit_reconciliation:figures_csv": ("analyst", {}),
+    "entry_exit_reconciliation:queue": ("analyst", {}),
+    "entry_exit_reconciliation:review": ("analyst", {"pk": "review_item"}),
+    "entry_exit_reconciliation:confirm": ("analyst", {"pk": "review_item"}),
+    "entry_exit_reconciliation:reject": ("analyst", {"pk": "review_item"}),
+    "entry_exit_reconciliation:overstays": ("analyst", {}),
     "entry_exit:legal_holds": ("analyst", {}),
     "entry_exit:legal_hold_new": ("programme admin", {}),
     "entry_exit:legal_hold": ("programme admin", {"pk": "legal_hold"}),

@@ -52,7 +52,7 @@ SECOND_GIVEN = 0.6
 # The pools hold a dozen surnames per nationality where a real population has thousands:
 # this share of travellers gets a surname coined from syllables instead, so that two
 # travellers with the same names and date of birth are about as rare as in real traffic.
-COINED_SURNAME = 0.6
+COINED_SURNAME = 0.9
 SYLLABLES = tuple(
     [
         "ka",
