@@ -388,7 +388,7 @@ def test_it_loads_a_few_days_of_crossings_in_both_directions_once(demo):
     assert entries.count() == DEMO_CROSSING_DAYS * DEMO_CROSSINGS_PER_DAY
     assert set(entries.values_list("source", flat=True)) == {Source.CBSA_PRIMARY}
     assert set(exits.values_list("source", flat=True)) == {Source.US_PARTNER}
-    batches = ExchangeBatch.objects.filter(direction="inbound")
+    batches = ExchangeBatch.objects.filter(direction="inbound", partner="cbp")
     assert batches.count() == DEMO_CROSSING_DAYS
     # Each day's partner batch is whole: imported rows plus the few spoilt on purpose.
     for batch in batches:
@@ -405,7 +405,9 @@ def test_it_loads_a_few_days_of_crossings_in_both_directions_once(demo):
     )
     for records in (entries, exits):
         assert len(set(records.values_list("status", flat=True))) >= 5
-    moments = CrossingRecord.objects.values_list("occurred_at", flat=True)
+    moments = CrossingRecord.objects.exclude(event=Event.AIR_EXIT).values_list(
+        "occurred_at", flat=True
+    )
     days = {moment.astimezone(UTC).date() for moment in moments}
     assert len(days) == DEMO_CROSSING_DAYS and max(days) < NOW.date()
     before = (by_direction(), batches.count(), counts())
@@ -413,3 +415,29 @@ def test_it_loads_a_few_days_of_crossings_in_both_directions_once(demo):
     load()
 
     assert (by_direction(), batches.count(), counts()) == before
+
+
+def test_it_loads_a_few_days_of_air_exits_from_carrier_manifests_once(demo):
+    from enrolment.management.commands.load_demo_data import (
+        DEMO_CREW_PER_FLIGHT,
+        DEMO_CROSSING_DAYS,
+        DEMO_FLIGHTS_PER_DAY,
+        DEMO_PASSENGERS_PER_FLIGHT,
+    )
+    from entry_exit.choices import Event
+    from entry_exit.manifests.models import ManifestInterchange, ManifestTraveller
+    from entry_exit.models import CrossingRecord
+
+    air_exits = CrossingRecord.objects.filter(event=Event.AIR_EXIT)
+    per_day = DEMO_FLIGHTS_PER_DAY * (DEMO_PASSENGERS_PER_FLIGHT + DEMO_CREW_PER_FLIGHT)
+    assert air_exits.count() == DEMO_CROSSING_DAYS * per_day
+    assert ManifestTraveller.objects.filter(role="crew").count() == (
+        DEMO_CROSSING_DAYS * DEMO_FLIGHTS_PER_DAY * DEMO_CREW_PER_FLIGHT
+    )
+    assert max(air_exits.values_list("occurred_at", flat=True)) < NOW
+    assert set(ManifestInterchange.objects.values_list("status", flat=True)) == {"imported"}
+
+    load()
+
+    assert air_exits.count() == DEMO_CROSSING_DAYS * per_day
+    assert ManifestInterchange.objects.count() == DEMO_CROSSING_DAYS

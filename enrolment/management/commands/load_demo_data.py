@@ -7,6 +7,7 @@ with the same published TOTP secret, so it refuses to run with ``DEBUG=False`` u
 told ``--force``.
 """
 
+import hashlib
 from base64 import b32encode
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -24,6 +25,10 @@ from centres.reference import centres_import_reference, reference_load
 from centres.services import centre_slots_generate
 from enrolment.models import Applicant, Application, Membership
 from entry_exit.choices import Source
+from entry_exit.manifests.carriers import Carrier
+from entry_exit.manifests.models import ManifestInterchange
+from entry_exit.manifests.services import manifest_interchange_import
+from entry_exit.manifests.synthetic import paxlst_interchange
 from entry_exit.models import BatchDirection, ExchangeBatch
 from entry_exit.partners import DEFAULT_PARTNER, Partner
 from entry_exit.reference import ports_import_reference
@@ -73,6 +78,14 @@ DEMO_CROSSING_DAYS = 3
 DEMO_CROSSINGS_PER_DAY = 60
 DEMO_CROSSING_SEED = 2026
 DEMO_BAD_SHARE = 0.03
+# Air exits: each of DEMO_CROSSING_DAYS days, a carrier's PAXLST manifests of
+# DEMO_FLIGHTS_PER_DAY departures from Canadian airports (entry_exit.manifests.synthetic),
+# each with its passenger and its crew list. The days end the day before yesterday: a flight
+# leaves until 22:00 local time, which in Vancouver is already the next UTC day.
+DEMO_FLIGHTS_PER_DAY = 4
+DEMO_PASSENGERS_PER_FLIGHT = 30
+DEMO_CREW_PER_FLIGHT = 5
+DEMO_CARRIER = "demo-air"
 
 # Where demo staff work: TTP location ids, plus two kinds of centre without one.
 PRECLEARANCE_AREAS = "preclearance areas"  # the walk-in CBP area at each of the 8 airports
@@ -234,6 +247,7 @@ class Command(BaseCommand):
             self._load_centres(now)
             self._load_ports()
             self._load_crossings(now)
+            self._load_manifests(now)
             groups = self._load_groups()
             self._load_staff(groups)
             self._load_applicants(now)
@@ -298,6 +312,38 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Entry/Exit crossings: {entries} entries into Canada and {batches} US partner "
             f"batches added over the last {DEMO_CROSSING_DAYS} days."
+        )
+
+    def _load_manifests(self, now: datetime) -> None:
+        """A few days of carriers' manifests (air exits), through the carriers' import; the
+        same days again add nothing."""
+        added = 0
+        for back in range(DEMO_CROSSING_DAYS + 1, 1, -1):
+            day = now.date() - timedelta(days=back)
+            body = paxlst_interchange(
+                seed=DEMO_CROSSING_SEED,
+                day=day,
+                flights=DEMO_FLIGHTS_PER_DAY,
+                passengers=DEMO_PASSENGERS_PER_FLIGHT,
+                crew=DEMO_CREW_PER_FLIGHT,
+                reference=int(day.strftime("%Y%m%d")),
+            )
+            held = ManifestInterchange.objects.filter(
+                carrier=DEMO_CARRIER, checksum=hashlib.sha256(body).hexdigest()
+            ).exclude(status=ManifestInterchange.Status.REFUSED)
+            if held.exists():
+                continue  # imported by an earlier run
+            result = manifest_interchange_import(
+                carrier=Carrier(name=DEMO_CARRIER),
+                body=body,
+                now=now,
+                file_name=f"demo-{day.isoformat()}.edi",
+                received_by="manage.py load_demo_data",
+            )
+            added += result.report["imported"]
+        self.stdout.write(
+            f"Entry/Exit air exits: {added} passengers and crew members added from carrier "
+            f"manifests over {DEMO_CROSSING_DAYS} days."
         )
 
     def _load_groups(self) -> dict[str, Group]:
