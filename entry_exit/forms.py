@@ -184,7 +184,7 @@ class LegalHoldLiftForm(forms.Form):
         choices=LegalHoldLiftGrounds.choices,
         widget=forms.RadioSelect,
     )
-    note = forms.CharField(label=_("Note (optional)"), max_length=500, required=False)
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
     def clean_note(self) -> str:
         return _plain(self.cleaned_data["note"])

@@ -15,7 +15,6 @@ from django.conf import settings
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
-from django.utils.translation import gettext as _
 
 from centres.models import ZONE_NAMES
 from entry_exit import selectors
@@ -71,14 +70,10 @@ def report_context(*, report: TravellerReport, records: list[CrossingRecord]) ->
                     else "",
                 }
             )
-    generated = timezone.localtime(report.generated_at)
     return {
         "report": report,
-        "generated": _("%(date)s at %(time)s")
-        % {
-            "date": formats.date_format(generated, "DATE_FORMAT"),
-            "time": formats.time_format(generated, "TIME_FORMAT"),
-        },
+        # The day only: the access log keeps the instant.
+        "generated": formats.date_format(timezone.localtime(report.generated_at), "DATE_FORMAT"),
         "names": _distinct(
             f"{record.surname}, {record.given_names}" if record.given_names else record.surname
             for record in oldest_first
