@@ -6,7 +6,7 @@ United States reads this module:
 
 * ``outbound_batch_build`` selects records with ``shareable_records_q``;
 * ``outbound_batch_write`` re-checks every item with ``share_refusal`` just before the
-  file is written, and again before every send;
+  file is written, and ``outbound_batch_send`` again before any later send (a retry);
 * the database refuses an ``OutboundItem`` outside the rules with a check constraint built
   by ``outbound_item_condition`` (a change here needs a migration: ``makemigrations
   --check`` fails until it is written);

@@ -35,10 +35,11 @@ is declared once, in `entry_exit/rules.py`, and read from there wherever it matt
 
 1. **Building a batch** selects only the records the rules allow
    (`shareable_records_q`).
-2. **Writing the file**, and again **before every send**, checks each record as it is
-   then, under the batch's phase and the phase in force, whichever allows less
-   (`share_refusal`); a record that fails is dropped and reported in the batch, never
-   written.
+2. **Writing the file** checks each record as it is then, under the batch's phase and
+   the phase in force, whichever allows less (`share_refusal`); a record that fails is
+   dropped and reported in the batch, never written. The run that writes the file sends
+   those bytes; a later send (a retry, or a batch an earlier run wrote) checks every
+   record again first, and withdraws the batch if one fails.
 3. **The database** refuses an outbound item whose event, status category and
    nationality the rules do not allow in its phase (the `OutboundItem` check constraint,
    built from the same tables).
