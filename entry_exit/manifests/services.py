@@ -15,10 +15,10 @@ file command both call it):
    idempotency as the land feed. The rows are a function of the file alone, so the same
    file delivered again is the same batch (answered with its report), and an import that
    stopped carries on.
-4. Apply each message to its flight (``manifest_apply``): the later version of a flight's
-   list wins and the records of the other versions that it does not repeat are deleted;
-   an older version arriving late changes nothing. Safe to run again (a redelivery runs
-   it again, finishing what a crash left).
+4. Apply the messages to their flights (``manifests_apply``, one transaction): the later
+   version of a flight's list wins and the records of the other versions that it does not
+   repeat are deleted; an older version arriving late changes nothing. A redelivery after
+   a crash between the import and this step applies it then.
 5. Report the faults — message faults and refused rows alike — by message, segment,
    element and component, never with a value.
 """
@@ -27,11 +27,11 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Case, Value, When
+from django.db.models import Case, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from common.audit import audit_record
@@ -397,20 +397,14 @@ def manifest_interchange_import(
                 checksum=checksum,
                 handled_by=received_by,
             )
-    for item in departing:
-        ids = [
-            rows[item.first_line - 2 + index]["record_id"]
-            for index in range(len(item.message.travellers))
-        ]
-        manifest_apply(
-            interchange=row,
-            message=item.message,
-            version=manifest_version(interchange, item.message),
-            departed_at=item.departed_at,
-            record_ids=ids,
-            now=now,
-            actor=actor,
-        )
+    manifests_apply(
+        interchange=row,
+        departing=departing,
+        version=lambda message: manifest_version(interchange, message),
+        record_ids=[row_values["record_id"] for row_values in rows],
+        now=now,
+        actor=actor,
+    )
     outcome = "imported" if result.outcome == "imported" and created else "redelivered"
     logger.info(
         "manifest interchange %s from carrier %s %s: %s messages, %s refused, %s not leaving "
@@ -438,117 +432,168 @@ def _records_by_id(record_ids: list[str]) -> dict[str, int]:
     return found
 
 
-def manifest_apply(
+def _flight_key(message: paxlst.Message) -> tuple[str, str, date, str]:
+    return (
+        message.carrier_code[:3],
+        message.flight_number[:17],
+        message.departure_local.date(),
+        message.list_kind,
+    )
+
+
+def _flights_locked(departing: list[_Departing]) -> dict[tuple, ManifestFlight]:
+    """The interchange's flights, created where new, locked in id order (two imports of
+    the same flights take turns and never wait on each other in a cycle)."""
+    keys = {_flight_key(item.message): item.message.departure_airport for item in departing}
+    ManifestFlight.objects.bulk_create(
+        [
+            ManifestFlight(
+                carrier_code=key[0],
+                flight_number=key[1],
+                departure_date=key[2],
+                list_kind=key[3],
+                departure_airport=airport,
+            )
+            for key, airport in keys.items()
+        ],
+        ignore_conflicts=True,
+    )
+    flights: dict[tuple, ManifestFlight] = {}
+    ordered = list(keys)
+    for start in range(0, len(ordered), LOOKUP_CHUNK // 10):
+        wanted = Q(
+            *(
+                Q(
+                    carrier_code=key[0],
+                    flight_number=key[1],
+                    departure_date=key[2],
+                    list_kind=key[3],
+                )
+                for key in ordered[start : start + LOOKUP_CHUNK // 10]
+            ),
+            _connector=Q.OR,
+        )
+        for flight in ManifestFlight.objects.select_for_update().filter(wanted).order_by("pk"):
+            key = (
+                flight.carrier_code,
+                flight.flight_number,
+                flight.departure_date,
+                flight.list_kind,
+            )
+            flights[key] = flight
+    return flights
+
+
+def manifests_apply(
     *,
     interchange: ManifestInterchange,
-    message: paxlst.Message,
-    version: str,
-    departed_at: datetime,
+    departing: list[_Departing],
+    version: Callable[[paxlst.Message], str],
     record_ids: list[str],
     now: datetime,
     actor=None,
-) -> Manifest:
-    """Record one message as a version of its flight's list, and make the latest version
-    the one whose records stand.
+) -> None:
+    """Record each message as a version of its flight's list, and make the latest version
+    of each flight the one whose records stand. One transaction for the interchange.
 
-    1. Find or create the flight (carrier, flight number, local departure date, list) and
-       lock it: two imports of the same flight take turns.
-    2. Find or create the manifest and its travellers, each linked to its record (the
-       records were imported before; a refused row has none).
-    3. If no version is current, or this one is later, it becomes current: every record of
-       the flight's other versions that this one does not repeat is deleted. Otherwise it
-       is superseded on arrival and its own records that the current version does not
-       repeat are deleted. Either way the flight ends with the current version's records,
-       each once.
+    1. Find or create the flights (carrier, flight number, local departure date, list)
+       and lock them.
+    2. Create the manifests and their travellers, each linked to its record (imported
+       before; a refused row has none). Manifests already there mean this interchange was
+       applied before, whole: nothing more to do.
+    3. For each flight, the winner is the latest version among the current one and this
+       interchange's. Every record of the flight that the winner does not hold is deleted;
+       the winner is marked current, the other versions superseded. A flight seen for the
+       first time, with one version, has nothing to compare.
     """
-    kind = message.list_kind
+    if not departing:
+        return
     with transaction.atomic():
-        flight, _ = ManifestFlight.objects.get_or_create(
-            carrier_code=message.carrier_code[:3],
-            flight_number=message.flight_number[:17],
-            departure_date=message.departure_local.date(),
-            list_kind=kind,
-            defaults={"departure_airport": message.departure_airport},
-        )
-        flight = ManifestFlight.objects.select_for_update().get(pk=flight.pk)
+        flights = _flights_locked(departing)
+        if Manifest.objects.filter(interchange=interchange).exists():
+            return  # applied before, in one transaction: whole
         records = _records_by_id(record_ids)
-        manifest, created = Manifest.objects.get_or_create(
-            interchange=interchange,
-            message_reference=message.reference[:35],
-            defaults={
-                "flight": flight,
-                "document_code": message.document_code[:3],
-                "departure_airport": message.departure_airport,
-                "departed_at": departed_at,
-                "arrival_airport": message.arrival_airport[:3],
-                "arrival_local": (
-                    message.arrival_local.strftime("%Y-%m-%dT%H:%M")
-                    if message.arrival_local
-                    else ""
-                ),
-                "version": version,
-                "status": ManifestStatus.SUPERSEDED,
-                "passengers": sum(1 for t in message.travellers if t.role == Role.PASSENGER),
-                "crew": sum(1 for t in message.travellers if t.role == Role.CREW),
-                "received_at": now,
-            },
-        )
-        if created:
-            ManifestTraveller.objects.bulk_create(
+        manifests = []
+        for item in departing:
+            message = item.message
+            manifests.append(
+                Manifest(
+                    interchange=interchange,
+                    flight=flights[_flight_key(message)],
+                    message_reference=message.reference[:35],
+                    document_code=message.document_code[:3],
+                    departure_airport=message.departure_airport,
+                    departed_at=item.departed_at,
+                    arrival_airport=message.arrival_airport[:3],
+                    arrival_local=(
+                        message.arrival_local.strftime("%Y-%m-%dT%H:%M")
+                        if message.arrival_local
+                        else ""
+                    ),
+                    version=version(message),
+                    status=ManifestStatus.SUPERSEDED,
+                    passengers=sum(1 for t in message.travellers if t.role == Role.PASSENGER),
+                    crew=sum(1 for t in message.travellers if t.role == Role.CREW),
+                    received_at=now,
+                )
+            )
+        Manifest.objects.bulk_create(manifests)
+        ManifestTraveller.objects.bulk_create(
+            (
                 ManifestTraveller(
                     manifest=manifest,
                     role=traveller.role,
                     position=traveller.position,
                     segment=traveller.segments["NAD"],
-                    record_id=records.get(record_id),
+                    record_id=records.get(record_ids[item.first_line - 2 + index]),
                 )
-                for traveller, record_id in zip(message.travellers, record_ids, strict=True)
-            )
-        current = (
-            None
-            if flight.current_id in (None, manifest.pk)
-            else Manifest.objects.only("version").get(pk=flight.current_id)
+                for item, manifest in zip(departing, manifests, strict=True)
+                for index, traveller in enumerate(item.message.travellers)
+            ),
+            batch_size=LOOKUP_CHUNK,
         )
-        if current is None or manifest.version > current.version:
-            winner = manifest
-            # Other versions' records (none for a flight seen for the first time).
-            stale = CrossingRecord.objects.filter(
-                manifest_travellers__manifest__flight=flight
-            ).exclude(manifest_travellers__manifest=manifest)
-            if flight.current_id is None and created:
-                stale = CrossingRecord.objects.none()
-        else:
-            winner = current
-            stale = CrossingRecord.objects.filter(manifest_travellers__manifest=manifest)
-        stale_ids = set(stale.values_list("pk", flat=True))
-        if stale_ids:
-            stale_ids -= set(
-                ManifestTraveller.objects.filter(manifest=winner, record__isnull=False).values_list(
-                    "record_id", flat=True
-                )
+
+        current_versions = dict(
+            Manifest.objects.filter(
+                pk__in=[flight.current_id for flight in flights.values() if flight.current_id]
+            ).values_list("pk", "version")
+        )
+        candidates: dict[int, list[tuple[str, int]]] = {
+            flight.pk: ([(current_versions[flight.current_id], flight.current_id)])
+            if flight.current_id
+            else []
+            for flight in flights.values()
+        }
+        for manifest in manifests:
+            candidates[manifest.flight_id].append((manifest.version, manifest.pk))
+        winners = {flight: max(versions)[1] for flight, versions in candidates.items()}
+        contested = [flight for flight, versions in candidates.items() if len(versions) > 1]
+        stale: set[int] = set()
+        if contested:
+            stale = set(
+                CrossingRecord.objects.filter(manifest_travellers__manifest__flight__in=contested)
+                .exclude(manifest_travellers__manifest__in=[winners[f] for f in contested])
+                .values_list("pk", flat=True)
             )
-        if stale_ids:
-            CrossingRecord.objects.filter(pk__in=stale_ids).delete()
-        if flight.current_id != winner.pk:
-            flight.current = winner
-            flight.save(update_fields=["current"])
-            Manifest.objects.filter(flight=flight).update(
-                status=Case(
-                    When(pk=winner.pk, then=Value(ManifestStatus.CURRENT)),
-                    default=Value(ManifestStatus.SUPERSEDED),
-                )
+        for start in range(0, len(stale), LOOKUP_CHUNK):
+            chunk = list(stale)[start : start + LOOKUP_CHUNK]
+            CrossingRecord.objects.filter(pk__in=chunk).delete()
+        changed = [flight for flight in flights.values() if flight.current_id != winners[flight.pk]]
+        for flight in changed:
+            flight.current_id = winners[flight.pk]
+        ManifestFlight.objects.bulk_update(changed, ["current"], batch_size=LOOKUP_CHUNK)
+        Manifest.objects.filter(flight__in=changed).update(
+            status=Case(
+                When(pk__in=[winners[flight.pk] for flight in changed], then=Value("current")),
+                default=Value(ManifestStatus.SUPERSEDED),
             )
-        if created or stale_ids:
-            audit_record(
-                actor=actor,
-                action="manifest.applied",
-                target=manifest,
-                flight=flight.pk,
-                version=version,
-                current=winner.pk,
-                records_replaced=len(stale_ids),
-            )
-    manifest.status = (
-        ManifestStatus.CURRENT if winner.pk == manifest.pk else ManifestStatus.SUPERSEDED
-    )
-    return manifest
+        )
+        audit_record(
+            actor=actor,
+            action="manifestinterchange.applied",
+            target=interchange,
+            manifests=len(manifests),
+            flights=len(flights),
+            versions_made_current=len(changed),
+            records_replaced=len(stale),
+        )

@@ -2,9 +2,11 @@
 a flight winning, faults reported at their place, and nothing ever sent to the partner."""
 
 import json
+import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.db import connection, connections
 
 from common.models import AuditEvent
 from entry_exit.choices import Event, Source
@@ -117,7 +119,8 @@ def test_a_corrected_manifest_replaces_the_flights_records_and_nothing_is_double
     assert ManifestFlight.objects.get().current == second
     assert second.travellers.filter(record__isnull=True).count() == 0
     assert result.report["duplicates"] == 1 and result.report["imported"] == 1
-    assert AuditEvent.objects.filter(action="manifest.applied").count() == 2
+    applied = AuditEvent.objects.filter(action="manifestinterchange.applied").order_by("pk")
+    assert [event.data["records_replaced"] for event in applied] == [0, 2]
 
 
 def test_an_older_version_arriving_late_does_not_override_the_newer():
@@ -268,3 +271,37 @@ def test_air_exit_records_are_never_sent_to_the_partner(settings, phase):
     assert [line["record_id"] for line in lines if line["type"] == "record"] == [
         shared.source_record_id
     ]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs PostgreSQL (row locks, threads)"
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_versions_of_a_flight_imported_at_once_leave_the_later_one():
+    older = interchange(
+        [message([passenger(), passenger("GAGNON")])], reference="1001", prepared="260303:0900"
+    )
+    newer = interchange(
+        [message([passenger("SMITH"), passenger("WONG")])],
+        reference="1002",
+        prepared="260303:0930",
+    )
+    errors = []
+
+    def deliver(body):
+        try:
+            send(body)
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=deliver, args=(body,)) for body in (older, newer)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert sorted(air_exits().values_list("surname", flat=True)) == ["SMITH", "WONG"]
+    assert ManifestFlight.objects.get().current.interchange.reference == "1002"
