@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
@@ -432,6 +432,30 @@ def _records_by_id(record_ids: list[str]) -> dict[str, int]:
     return found
 
 
+_TRAVELLER_COLUMNS = ("manifest_id", "role", "position", "segment", "record_id")
+
+
+def _travellers_insert(rows) -> None:
+    """Store the travellers, given as (manifest id, role, position, segment, record id):
+    on PostgreSQL with COPY (a hundred thousand travellers in a second rather than ten),
+    elsewhere in bulk."""
+    if connection.vendor != "postgresql":
+        ManifestTraveller.objects.bulk_create(
+            (ManifestTraveller(**dict(zip(_TRAVELLER_COLUMNS, row, strict=True))) for row in rows),
+            batch_size=LOOKUP_CHUNK,
+        )
+        return
+    table = connection.ops.quote_name(ManifestTraveller._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(column) for column in _TRAVELLER_COLUMNS)
+    # Table and column names come from the model, never from input.
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+
+
 def _flight_key(message: paxlst.Message) -> tuple[str, str, date, str]:
     return (
         message.carrier_code[:3],
@@ -538,19 +562,16 @@ def manifests_apply(
                 )
             )
         Manifest.objects.bulk_create(manifests)
-        ManifestTraveller.objects.bulk_create(
+        _travellers_insert(
             (
-                ManifestTraveller(
-                    manifest=manifest,
-                    role=traveller.role,
-                    position=traveller.position,
-                    segment=traveller.segments["NAD"],
-                    record_id=records.get(record_ids[item.first_line - 2 + index]),
-                )
-                for item, manifest in zip(departing, manifests, strict=True)
-                for index, traveller in enumerate(item.message.travellers)
-            ),
-            batch_size=LOOKUP_CHUNK,
+                manifest.pk,
+                traveller.role,
+                traveller.position,
+                traveller.segments["NAD"],
+                records.get(record_ids[item.first_line - 2 + index]),
+            )
+            for item, manifest in zip(departing, manifests, strict=True)
+            for index, traveller in enumerate(item.message.travellers)
         )
 
         current_versions = dict(
