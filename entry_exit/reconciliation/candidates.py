@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import connection
+from django.db.models import Q
 
 from entry_exit.choices import Event
 from entry_exit.models import CrossingRecord
@@ -91,12 +92,15 @@ def by_name_sql(exits: list[Exit], after: dict[int, datetime]) -> tuple[str, lis
     sql = f"""
         SELECT x.exit_id, {columns}
         FROM unnest(%s::bigint[], %s::date[], %s::varchar[], %s::timestamptz[],
-                    %s::timestamptz[])
-            AS x(exit_id, born, nationality, since, crossed)
+                    %s::timestamptz[], %s::varchar[], %s::varchar[], %s::varchar[])
+            AS x(exit_id, born, nationality, since, crossed, sex, surname, given)
         CROSS JOIN LATERAL (
             SELECT {", ".join(FIELDS)} FROM {_table()}
             WHERE event = %s AND date_of_birth = x.born AND nationality = x.nationality
               AND occurred_at > coalesce(x.since, '-infinity') AND occurred_at < x.crossed
+              AND (sex = x.sex OR sex = 'X' OR x.sex = 'X')
+              AND (left(surname_normalised, 1) = left(x.surname, 1)
+                   OR left(given_names_normalised, 1) = left(x.given, 1))
             ORDER BY occurred_at DESC, id DESC
             LIMIT {MAX_BY_NAME}
         ) e
@@ -107,6 +111,9 @@ def by_name_sql(exits: list[Exit], after: dict[int, datetime]) -> tuple[str, lis
         [item.nationality for item in exits],
         [after.get(item.traveller.pk) for item in exits],
         [item.traveller.occurred_at for item in exits],
+        [item.traveller.sex for item in exits],
+        [item.traveller.surname for item in exits],
+        [item.traveller.given for item in exits],
         str(ENTRY),
     ]
     return sql, params
@@ -145,7 +152,11 @@ def by_document(exits: list[Exit]) -> dict[int, Traveller]:
 
 def by_name(exits: list[Exit], after: dict[int, datetime]) -> dict[int, list[Traveller]]:
     """Each exit's earlier entries with its date of birth and nationality (tier 2's
-    block), only those after ``after[exit]`` where given: the latest MAX_BY_NAME."""
+    block), only those after ``after[exit]`` where given: the latest MAX_BY_NAME.
+
+    Blocking, so that names are compared only where they may match: the same sex (or an
+    unspecified one, X, on either side), and the same first letter of the surname or of
+    the given names (a slip in both first letters at once is not caught)."""
     found: dict[int, list[Traveller]] = {item.traveller.pk: [] for item in exits}
     if not exits:
         return found
@@ -161,6 +172,12 @@ def by_name(exits: list[Exit], after: dict[int, datetime]) -> dict[int, list[Tra
             nationality=item.nationality,
             occurred_at__lt=item.traveller.occurred_at,
         )
+        if item.traveller.sex != "X":
+            entries = entries.filter(sex__in=[item.traveller.sex, "X"])
+        initials = Q(surname_normalised__startswith=item.traveller.surname[:1])
+        if item.traveller.given:
+            initials |= Q(given_names_normalised__startswith=item.traveller.given[:1])
+        entries = entries.filter(initials)
         if after.get(item.traveller.pk):
             entries = entries.filter(occurred_at__gt=after[item.traveller.pk])
         rows = entries.order_by("-occurred_at", "-id").values_list(*FIELDS)[:MAX_BY_NAME]
