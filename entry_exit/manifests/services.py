@@ -15,10 +15,13 @@ file command both call it):
    idempotency as the land feed. The rows are a function of the file alone, so the same
    file delivered again is the same batch (answered with its report), and an import that
    stopped carries on.
-4. Apply the messages to their flights (``manifests_apply``, one transaction): the later
-   version of a flight's list wins and the records of the other versions that it does not
-   repeat are deleted; an older version arriving late changes nothing. A redelivery after
-   a crash between the import and this step applies it then.
+4. Apply the messages to their flights (``manifests_apply``, in the transaction that
+   stores the interchange's row): the later version of a flight's list wins and the
+   records of the other versions that it does not repeat are deleted; an older version
+   arriving late changes nothing. The same file delivered again is answered with its
+   report at once (read from that row); after a crash between the import and this step
+   there is no row yet, and the delivery goes through the import (which answers from the
+   batch) and applies it then.
 5. Report the faults — message faults and refused rows alike — by message, segment,
    element and component, never with a value.
 """
@@ -272,6 +275,24 @@ def _refuse(
     return ManifestResult(interchange, "refused", fault.code)
 
 
+def _redelivered(interchange: ManifestInterchange, *, actor, received_by: str) -> ManifestResult:
+    """The same file from the same carrier, imported and applied before: its report."""
+    audit_record(
+        actor=actor,
+        action="manifestinterchange.redelivered",
+        target=interchange,
+        carrier=interchange.carrier,
+        checksum=interchange.checksum,
+        handled_by=received_by,
+    )
+    logger.info(
+        "manifest interchange %s from carrier %s delivered again: answered with its report",
+        interchange.pk,
+        interchange.carrier,
+    )
+    return ManifestResult(interchange, "redelivered")
+
+
 def manifest_interchange_import(
     *,
     carrier: Carrier,
@@ -296,6 +317,14 @@ def manifest_interchange_import(
         "actor": actor,
         "now": now,
     }
+    held = (
+        ManifestInterchange.objects.filter(carrier=carrier.name, checksum=checksum)
+        .exclude(status=InterchangeStatus.REFUSED)
+        .select_related("batch")
+        .first()
+    )
+    if held is not None:
+        return _redelivered(held, actor=actor, received_by=received_by)
     try:
         interchange = paxlst.interchange_read(body)
     except paxlst.Fault as fault:
@@ -397,15 +426,16 @@ def manifest_interchange_import(
                 checksum=checksum,
                 handled_by=received_by,
             )
-    manifests_apply(
-        interchange=row,
-        departing=departing,
-        version=lambda message: manifest_version(interchange, message),
-        record_ids=[row_values["record_id"] for row_values in rows],
-        now=now,
-        actor=actor,
-    )
-    outcome = "imported" if result.outcome == "imported" and created else "redelivered"
+        # In the same transaction as the interchange's row: a row means it was applied.
+        manifests_apply(
+            interchange=row,
+            departing=departing,
+            version=lambda message: manifest_version(interchange, message),
+            record_ids=[row_values["record_id"] for row_values in rows],
+            now=now,
+            actor=actor,
+        )
+    outcome = "imported" if created else "redelivered"
     logger.info(
         "manifest interchange %s from carrier %s %s: %s messages, %s refused, %s not leaving "
         "Canada; batch %s",

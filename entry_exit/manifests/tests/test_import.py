@@ -10,6 +10,7 @@ from django.db import connection, connections
 
 from common.models import AuditEvent
 from entry_exit.choices import Event, Source
+from entry_exit.manifests import services
 from entry_exit.manifests.carriers import Carrier
 from entry_exit.manifests.models import (
     Manifest,
@@ -80,6 +81,30 @@ def test_the_same_file_again_changes_nothing():
     assert again.interchange == first.interchange
     assert air_exits().count() == 2
     assert ManifestTraveller.objects.count() == 2 and Manifest.objects.count() == 1
+
+
+def test_an_import_stopped_before_its_flights_were_applied_is_finished_by_a_redelivery(
+    monkeypatch,
+):
+    body = interchange([message([passenger(), passenger("GAGNON")])])
+
+    def crash(**kwargs):
+        raise RuntimeError("the worker died")
+
+    monkeypatch.setattr(services, "manifests_apply", crash)
+    with pytest.raises(RuntimeError):
+        send(body)
+    assert air_exits().count() == 2  # the import's chunks were committed
+    assert not ManifestInterchange.objects.exists() and not Manifest.objects.exists()
+    monkeypatch.undo()
+
+    result = send(body, now=NOW + timedelta(minutes=5))
+
+    assert result.outcome == "imported"
+    assert air_exits().count() == 2
+    assert ManifestTraveller.objects.filter(record__isnull=False).count() == 2
+    assert ManifestFlight.objects.get().current == Manifest.objects.get()
+    assert send(body).outcome == "redelivered"
 
 
 def test_crew_and_passengers_are_kept_apart():
