@@ -556,7 +556,8 @@ def manifests_apply(
        before; a refused row has none). Manifests already there mean this interchange was
        applied before, whole: nothing more to do.
     3. For each flight, the winner is the latest version among the current one and this
-       interchange's. Every record of the flight that the winner does not hold is deleted;
+       interchange's. Every record of the flight that the winner does not hold is deleted
+       (unless under legal hold);
        the winner is marked current, the other versions superseded. A flight seen for the
        first time, with one version, has nothing to compare.
     """
@@ -620,12 +621,15 @@ def manifests_apply(
         winners = {flight: max(versions)[1] for flight, versions in candidates.items()}
         contested = [flight for flight, versions in candidates.items() if len(versions) > 1]
         stale: set[int] = set()
+        held = 0
         if contested:
-            stale = set(
-                CrossingRecord.objects.filter(manifest_travellers__manifest__flight__in=contested)
-                .exclude(manifest_travellers__manifest__in=[winners[f] for f in contested])
-                .values_list("pk", flat=True)
-            )
+            replaced = CrossingRecord.objects.filter(
+                manifest_travellers__manifest__flight__in=contested
+            ).exclude(manifest_travellers__manifest__in=[winners[f] for f in contested])
+            # A record under legal hold outlives the version it came from: a correction
+            # does not delete what a hold keeps (it stays, linked to that version).
+            stale = set(replaced.filter(legal_hold=False).values_list("pk", flat=True))
+            held = replaced.filter(legal_hold=True).count()
         for start in range(0, len(stale), LOOKUP_CHUNK):
             chunk = list(stale)[start : start + LOOKUP_CHUNK]
             CrossingRecord.objects.filter(pk__in=chunk).delete()
@@ -647,4 +651,5 @@ def manifests_apply(
             flights=len(flights),
             versions_made_current=len(changed),
             records_replaced=len(stale),
+            records_kept_under_legal_hold=held,
         )

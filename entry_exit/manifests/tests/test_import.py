@@ -148,6 +148,18 @@ def test_a_corrected_manifest_replaces_the_flights_records_and_nothing_is_double
     assert [event.data["records_replaced"] for event in applied] == [0, 2]
 
 
+def test_a_correction_does_not_delete_a_record_under_legal_hold():
+    send(interchange([message([passenger(), passenger("GAGNON")])]))
+    air_exits().filter(surname="GAGNON").update(legal_hold=True)
+
+    send(interchange([message([passenger()])], reference="1002", prepared="260303:0930"))
+
+    assert sorted(air_exits().values_list("surname", flat=True)) == ["GAGNON", "TREMBLAY"]
+    applied = AuditEvent.objects.filter(action="manifestinterchange.applied").order_by("pk").last()
+    assert applied.data["records_kept_under_legal_hold"] == 1
+    assert applied.data["records_replaced"] == 0
+
+
 def test_an_older_version_arriving_late_does_not_override_the_newer():
     newer = interchange([message([passenger()])], reference="1002", prepared="260303:0930")
     older = interchange(
