@@ -10,10 +10,12 @@ Tiers (``docs/entry_exit_reconciliation.md``):
    (``name_score``, RapidFuzz over the ICAO 9303 forms): the latest of one traveller's
    entries.
 
-A tier-1 entry is also checked against later entries by the same name, date of birth and
-nationality on another document: a traveller who carries two documents (a passport and a
-NEXUS card) may have come in on the other one since, and the stay runs from the latest
-entry. Whatever is not clear-cut goes to an analyst (``Outcome.REVIEW``).
+A tier-1 entry is also checked against later entries by a similar name, the same date of
+birth, nationality and sex on another document: a traveller who carries two documents (a
+passport and a NEXUS card) may have come in on the other one since, and the stay would
+run from that later entry — or it is someone else with the same names and date of birth.
+The records cannot tell the two apart, so an analyst decides. Whatever is not clear-cut
+goes to an analyst (``Outcome.REVIEW``).
 """
 
 from dataclasses import dataclass, field
@@ -27,10 +29,6 @@ from entry_exit.reconciliation.models import Outcome, Reason, Tier
 # the grey band, for an analyst. Below REVIEW: someone else.
 ACCEPT = 90
 REVIEW = 80
-# A later entry on another document moves the match to it only with names this close (a
-# dropped middle name scores MIDDLE_NAME_DROPPED); closer than ACCEPT but under this, an
-# analyst decides between the two.
-LATER_ENTRY = 95
 # Between two travellers' candidates (different documents), the best must beat the next by
 # this much to be chosen without an analyst.
 MARGIN = 8
@@ -122,18 +120,11 @@ def match_decide(
             != (by_document.document_number, by_document.document_country)
         ]
         if later:
-            entry, score = max(later, key=lambda item: (item[0].occurred_at, item[0].pk))
-            if score >= LATER_ENTRY and document_score >= REVIEW:
-                return Decision(
-                    Outcome.MATCHED,
-                    Reason.LATER_ENTRY_OTHER_DOCUMENT,
-                    Tier.NAME,
-                    entry.pk,
-                    score,
-                )
+            # The same traveller on two documents, or two travellers with the same names
+            # and date of birth: the records cannot tell, an analyst decides.
             return Decision(
                 Outcome.REVIEW,
-                Reason.CLOSE_CANDIDATES,
+                Reason.LATER_ENTRY_OTHER_DOCUMENT,
                 score=document_score,
                 candidates=_candidates([(by_document, document_score), *later]),
             )

@@ -62,18 +62,27 @@ def test_tier_one_with_other_names_goes_to_review():
     assert decision.candidates == [{"entry": 2, "score": decision.score}]
 
 
-def test_a_later_entry_on_another_document_is_the_stays_start():
+def test_a_later_entry_on_another_document_goes_to_review_with_both():
+    # The same traveller on a NEXUS card since, or a namesake born the same day.
     later = _t(3, doc="NEXUS999", days=5)
     decision = match_decide(exit=_t(1, days=10), by_document=_t(2), by_name=[later])
-    assert (decision.outcome, decision.tier, decision.entry) == (Outcome.MATCHED, Tier.NAME, 3)
-    assert decision.reason == Reason.LATER_ENTRY_OTHER_DOCUMENT
-
-
-def test_a_later_entry_with_only_similar_names_goes_to_review():
-    later = _t(3, surname="TREMBLYA", doc="NEXUS999", days=5)
-    decision = match_decide(exit=_t(1, days=10), by_document=_t(2), by_name=[later])
-    assert decision.outcome == Outcome.REVIEW
+    assert (decision.outcome, decision.reason) == (
+        Outcome.REVIEW,
+        Reason.LATER_ENTRY_OTHER_DOCUMENT,
+    )
     assert {item["entry"] for item in decision.candidates} == {2, 3}
+
+
+def test_later_entries_on_the_same_document_change_nothing():
+    later = _t(3, days=5)  # the tier-1 look-up would have found it: only others count
+    decision = match_decide(exit=_t(1, days=10), by_document=_t(2), by_name=[later])
+    assert (decision.outcome, decision.entry) == (Outcome.MATCHED, 2)
+
+
+def test_a_later_entry_with_other_names_changes_nothing():
+    later = _t(3, surname="NGUYEN", given="LIAM", doc="NEXUS999", days=5)
+    decision = match_decide(exit=_t(1, days=10), by_document=_t(2), by_name=[later])
+    assert (decision.outcome, decision.entry) == (Outcome.MATCHED, 2)
 
 
 def test_changed_document_matches_by_name_the_latest_entry_of_that_traveller():

@@ -238,7 +238,7 @@ def test_stays_are_recorded_for_limited_categories_only():
 
 def test_synthetic_noisy_data_reconciles_near_the_public_figure_without_wrong_matches():
     day = date(2026, 6, 1)
-    world = reconcile_world(travellers=400, seed=3, day=day)
+    world = reconcile_world(travellers=1000, seed=3, day=day)
     ports = dict(Port.objects.values_list("code", "id"))
     records = []
     for row in [*world.entries, *world.exits]:
