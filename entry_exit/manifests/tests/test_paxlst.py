@@ -214,3 +214,16 @@ def test_a_visa_is_passed_over_for_the_travel_document():
     person = passenger(document="V+V123").replace("LOC+91+CAN'", "") + "DOC+P+AB7654321'LOC+91+CAN'"
     (traveller,) = read(interchange([message([person])])).messages[0].travellers
     assert (traveller.document_type, traveller.document_number) == ("passport", "AB7654321")
+
+
+def test_functional_groups_are_read_and_counted():
+    text = interchange([message([passenger()]), message([passenger()], reference="2")]).decode()
+    head, rest = text.split("UNH+1", 1)
+    body, _trailer = ("UNH+1" + rest).split("UNZ+", 1)
+    grouped = head + "UNG+PAXLST+AC+CBSA+260303:0900+77+UN+D:02B'" + body + "UNE+2+77'"
+    result = read((grouped + "UNZ+1+1001'").encode())
+    assert [m.reference for m in result.messages] == ["1", "2"]
+    # UNZ counts the groups; UNE counts its messages.
+    assert refused((grouped + "UNZ+2+1001'").encode()).code == "unz_count"
+    wrong_count = grouped.replace("UNE+2+77", "UNE+3+77")
+    assert refused((wrong_count + "UNZ+1+1001'").encode()).code == "group"
