@@ -181,16 +181,31 @@ class Delimiters:
 @dataclass(slots=True)
 class Segment:
     tag: str
-    elements: list[list[str]]  # the elements after the tag, each a list of components
+    # The elements after the tag: as sent, split into components when read (most are
+    # read once, most have one component); a segment with released characters has its
+    # elements split and unescaped already, as lists of components.
+    elements: list
     offset: int  # characters from the start of the file
+    separator: str = ":"  # the component separator
     number: int = 0  # in its message (UNH is 1), or in the interchange outside one
+
+    def components(self, element: int) -> list[str]:
+        """Element ``element``'s components (1-based, after the tag); [] if it is absent."""
+        if element > len(self.elements):
+            return []
+        found = self.elements[element - 1]
+        return found if isinstance(found, list) else found.split(self.separator)
 
     def value(self, element: int, component: int = 1) -> str:
         """Element ``element``'s component ``component`` (1-based, after the tag), or ""."""
         if element > len(self.elements):
             return ""
-        components = self.elements[element - 1]
-        return components[component - 1] if component <= len(components) else ""
+        found = self.elements[element - 1]
+        if component == 1 and not isinstance(found, list):
+            end = found.find(self.separator)
+            return found if end < 0 else found[:end]
+        parts = found if isinstance(found, list) else found.split(self.separator)
+        return parts[component - 1] if component <= len(parts) else ""
 
     def require(self, element: int, component: int = 1, *, message: str = "") -> str:
         text = self.value(element, component)
@@ -324,12 +339,13 @@ def _segments(text: str, start: int, marks: Delimiters) -> list[Segment]:
                 [_unescape(part, release) for part in _split(piece, component, release)]
                 for piece in _split(stripped, element, release)
             ]
+            tag = elements[0][0] if len(elements[0]) == 1 else ""
         else:
-            elements = [piece.split(component) for piece in stripped.split(element)]
-        tag = elements[0]
-        if len(tag) != 1 or not _TAG.fullmatch(tag[0]):
+            elements = stripped.split(element)
+            tag = elements[0]
+        if not _TAG.fullmatch(tag):
             raise Fault("tag", offset=here)
-        segments.append(Segment(tag[0], elements[1:], here))
+        segments.append(Segment(tag, elements[1:], here, component))
     return segments
 
 
@@ -541,7 +557,7 @@ def _message_read(segments: list[Segment], *, closed: bool) -> Message:
                 raise segment.fault("party", 1, 1, message=reference)
             if not message.flight_number:
                 raise out_of_place(segment)
-            names = [name for name in (segment.elements[3] if len(segment.elements) > 3 else [])]
+            names = segment.components(4)
             traveller = Traveller(role=role, position=len(message.travellers) + 1)
             traveller.surname = names[0] if names else ""
             traveller.given_names = " ".join(name for name in names[1:] if name)
