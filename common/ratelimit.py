@@ -164,10 +164,6 @@ def _unavailable(scope: str, error: Exception) -> None:
     )
 
 
-SIGN_IN = RateLimit("sign-in")
-OTP_CODE = RateLimit("otp-code")
-
-
 def client_ip(request) -> str:
     """The peer address, never a client-supplied header (which anyone could vary per try).
 

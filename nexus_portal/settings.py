@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "common",
+    "accounts",
     "centres",
     "enrolment",
     "interviews",
@@ -87,7 +88,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     # Staff past the password step but not the code step: the code step and public pages
     # only. After OTPMiddleware, which tells whether the session is verified.
-    "common.middleware.SecondFactorMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -111,13 +112,13 @@ TEMPLATES = [
     },
 ]
 
-# Sign-in: a password, then for staff a TOTP code (django-otp); see common/views.py.
+# Sign-in: a password, then for staff a TOTP code (django-otp); see accounts/views.py.
 LOGIN_URL = "common:sign_in"
 LOGIN_REDIRECT_URL = "centres:list"  # a URL name, so the language prefix is kept
 OTP_TOTP_ISSUER = "NEXUS Portal"
 # Lets an unconfirmed (inactive) account reach SignInForm.confirm_login_allowed, once its
 # password is right, so its owner is told to confirm the address instead of a bare refusal.
-AUTHENTICATION_BACKENDS = ["common.backends.AccountBackend"]
+AUTHENTICATION_BACKENDS = ["accounts.backends.AccountBackend"]
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 3  # seconds; also how long a sign-up confirmation link works
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -398,8 +399,7 @@ if not isinstance(ENTRY_EXIT_AUTHORISED_STAY_DAYS, dict) or not all(
     isinstance(days, int) and days >= 1 for days in ENTRY_EXIT_AUTHORISED_STAY_DAYS.values()
 ):
     raise ImproperlyConfigured(
-        "ENTRY_EXIT_AUTHORISED_STAY_DAYS is a JSON object: status category → whole days, 1 "
-        "or more."
+        "ENTRY_EXIT_AUTHORISED_STAY_DAYS is a JSON object: status category → whole days, 1 or more."
     )
 # How outbound files reach the partner (entry_exit/transport.py). "folder": written into
 # ENTRY_EXIT_OUTBOX_DIR, for development, tests and a file-drop link.

@@ -23,7 +23,7 @@ urlpatterns = [
 ]
 urlpatterns += i18n_patterns(
     path("", include("centres.urls")),
-    path("accounts/", include("common.urls")),
+    path("accounts/", include("accounts.urls")),
     path("my/", include("enrolment.urls")),
     path("my/", include("interviews.applicant_urls")),
     path("officer/", include("interviews.urls")),

@@ -1,5 +1,5 @@
 """Staff who passed the password step but not the code step reach the code step, signing
-out, the language switch and the public pages, nothing else (common/middleware.py); and
+out, the language switch and the public pages, nothing else (accounts/middleware.py); and
 no staff account, verified or not, can take an applicant's file."""
 
 import datetime

@@ -21,12 +21,12 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
+from accounts.tokens import account_confirm_token, email_change_token, uidb64
 from common.audit import audit_record
 from common.errors import ApplicationError
 from common.mail import mail_send
 from common.permissions import needs_second_factor
 from common.ratelimit import RateLimit
-from common.tokens import account_confirm_token, email_change_token, uidb64
 from enrolment.models import Applicant
 
 User = get_user_model()
@@ -95,7 +95,7 @@ def mail_budget_spend(*budgets: tuple[RateLimit, tuple[str, ...]]) -> None:
 
 def _mail(prefix: str, *, user, to: str, language: str, **context) -> None:
     mail_send(
-        template_prefix=f"common/emails/{prefix}",
+        template_prefix=f"accounts/emails/{prefix}",
         context={"user": user, "site_url": settings.SITE_URL, **context},
         to=[to],
         language=language,

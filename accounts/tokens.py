@@ -17,6 +17,8 @@ class AccountConfirmTokenGenerator(PasswordResetTokenGenerator):
     confirming flips it and signs the person in, so the link works once. It lasts
     ``PASSWORD_RESET_TIMEOUT``, after which the person asks for a new one."""
 
+    # This salt and EMAIL_CHANGE_SALT keep the former module name (common.tokens), so links
+    # already sent still open.
     key_salt = "common.tokens.AccountConfirmTokenGenerator"
 
     def _make_hash_value(self, user, timestamp):
