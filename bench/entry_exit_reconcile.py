@@ -240,15 +240,24 @@ def explain(batch) -> bool:
         .values_list("id", flat=True)[: services.CHUNK]
     )
     exits = candidates.exits_load(ids)
+    # A batch's worth of entries of the leaving travellers, as if they had arrived late.
+    entries = list(
+        CrossingRecord.objects.filter(
+            source_record_id__startswith="bench-", event="land_entry_canada"
+        )
+        .order_by("id")
+        .values_list("id", flat=True)[: services.CHUNK]
+    )
     ok = True
     with connection.cursor() as cursor:
         for name, (sql, params) in (
             ("tier 1 (document)", candidates.by_document_sql(exits)),
             ("tier 2 (date of birth, nationality)", candidates.by_name_sql(exits, {})),
+            ("late entries' exits", candidates.late_entry_exits_sql(entries)),
         ):
             cursor.execute("EXPLAIN " + sql, params)
             plan = "\n".join(row[0] for row in cursor.fetchall())
-            print(f"plan of the {name} candidates, {len(exits)} exits:\n{plan}")
+            print(f"plan of the {name} look-up, {len(exits)} exits or entries:\n{plan}")
             ok &= "Seq Scan on entry_exit_crossingrecord" not in plan
     return ok
 

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from entry_exit.choices import Event
 from entry_exit.models import CrossingRecord
 from entry_exit.reconciliation.matching import Traveller
+from entry_exit.reconciliation.models import ExitMatch, Outcome
 
 ENTRY = Event.LAND_ENTRY_CANADA
 EXIT_EVENTS = (Event.LAND_ENTRY_US, Event.AIR_EXIT)
@@ -183,3 +184,52 @@ def by_name(exits: list[Exit], after: dict[int, datetime]) -> dict[int, list[Tra
         rows = entries.order_by("-occurred_at", "-id").values_list(*FIELDS)[:MAX_BY_NAME]
         found[item.traveller.pk] = [_traveller(row) for row in rows]
     return found
+
+
+def late_entry_exits_sql(entry_ids: list[int]) -> tuple[str, list]:
+    events = ", ".join(f"'{event}'" for event in EXIT_EVENTS)
+    # Identifiers and event codes from the models; every value is a parameter.
+    sql = f"""
+        SELECT DISTINCT m.exit_id
+        FROM {_table()} e
+        CROSS JOIN LATERAL (
+            SELECT x.id FROM {_table()} x
+            WHERE x.event IN ({events}) AND x.date_of_birth = e.date_of_birth
+              AND x.nationality = e.nationality AND x.occurred_at > e.occurred_at
+              AND (x.sex = e.sex OR x.sex = 'X' OR e.sex = 'X')
+              AND (left(x.surname_normalised, 1) = left(e.surname_normalised, 1)
+                   OR left(x.given_names_normalised, 1) = left(e.given_names_normalised, 1))
+        ) x
+        JOIN {connection.ops.quote_name(ExitMatch._meta.db_table)} m
+            ON m.exit_id = x.id AND m.decided_by_id IS NULL
+        LEFT JOIN {_table()} matched ON matched.id = m.entry_id
+        WHERE e.id = ANY(%s) AND e.event = '{ENTRY}'
+          AND (m.outcome = 'unmatched'
+               OR (m.outcome = 'matched' AND matched.occurred_at < e.occurred_at))
+    """  # noqa: S608
+    return sql, [entry_ids]
+
+
+def late_entry_exits(entry_ids: list[int]) -> list[int]:
+    """Exits that entries among ``entry_ids`` (received late) may concern: after one of
+    them, with its date of birth and nationality (and the name tier's blocking), unmatched
+    or matched to an entry older than it; rows an analyst decided are left alone. On
+    PostgreSQL driven from the entries through the exits' partial index."""
+    if not entry_ids:
+        return []
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(*late_entry_exits_sql(entry_ids))
+            return [row[0] for row in cursor.fetchall()]
+    later = _entries().filter(
+        pk__in=entry_ids,
+        date_of_birth=OuterRef("exit__date_of_birth"),
+        nationality=OuterRef("exit__nationality"),
+        occurred_at__lt=OuterRef("exit__occurred_at"),
+    )
+    rows = ExitMatch.objects.filter(decided_by__isnull=True).filter(
+        Q(outcome=Outcome.UNMATCHED) & Exists(later)
+        | Q(outcome=Outcome.MATCHED)
+        & Exists(later.filter(occurred_at__gt=OuterRef("entry__occurred_at")))
+    )
+    return list(rows.values_list("exit_id", flat=True))

@@ -19,7 +19,6 @@ from datetime import datetime
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -215,22 +214,6 @@ def stays_record(*, entry_ids: Iterable[int], now: datetime | None = None) -> in
     return written
 
 
-def _late_entry_exits(entries) -> list[int]:
-    """Exits a late entry may concern: after it, same date of birth and nationality, and
-    unmatched or matched to an entry older than it (the job's own rows only)."""
-    later = entries.filter(
-        date_of_birth=OuterRef("exit__date_of_birth"),
-        nationality=OuterRef("exit__nationality"),
-        occurred_at__lt=OuterRef("exit__occurred_at"),
-    )
-    rows = ExitMatch.objects.filter(decided_by__isnull=True).filter(
-        Q(outcome=Outcome.UNMATCHED) & Exists(later)
-        | Q(outcome=Outcome.MATCHED)
-        & Exists(later.filter(occurred_at__gt=OuterRef("entry__occurred_at")))
-    )
-    return list(rows.values_list("exit_id", flat=True))
-
-
 def reconciliation_run(*, batch_id: int | None = None, now: datetime | None = None) -> dict:
     """The background job after an import (``batch_id``), or over everything not done yet
     (None).
@@ -249,7 +232,8 @@ def reconciliation_run(*, batch_id: int | None = None, now: datetime | None = No
     stays = stays_record(entry_ids=entries.values_list("id", flat=True), now=now)
     again = ReconcileSummary()
     if batch_id is not None and entries.exists():
-        again = exits_reconcile(exit_ids=_late_entry_exits(entries), now=now, again=True)
+        late = found.late_entry_exits(list(entries.values_list("id", flat=True)))
+        again = exits_reconcile(exit_ids=late, now=now, again=True)
     exits = records.filter(event__in=found.EXIT_EVENTS)
     if batch_id is None:
         exits = exits.filter(exit_match__isnull=True)
