@@ -284,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--files", type=int, default=FILES, help="Files of 50,000 (20: 1M).")
     parser.add_argument("--keep", action="store_true", help="Keep the scratch database.")
     args = parser.parse_args(argv)
-    target = scratch_from_environment()
+    target = scratch_from_environment(CELERY_TASK_ALWAYS_EAGER="False")
     if target is None:
         return 2
     print(

@@ -8,6 +8,7 @@ Every model admin registered here, Django's own (users, groups) included, also r
 hostile input as ``common.inputs`` does (``HostileInputAdmin``).
 """
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.urls import reverse
@@ -63,5 +64,5 @@ class AdminSite(OTPAdminSite):
             return super().login(request, extra_context)  # redirects to the admin index
         user = request.user
         if user.is_authenticated and needs_second_factor(user) and not is_verified(user):
-            return redirect_to_login(next_url, login_url=reverse("common:verify"))
+            return redirect_to_login(next_url, login_url=settings.SECOND_FACTOR_URL)
         return redirect_to_login(next_url)

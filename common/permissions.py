@@ -10,10 +10,10 @@ Two definitions, on purpose:
 
 from functools import wraps
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404
-from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 
@@ -59,7 +59,7 @@ def staff_verified_required(view):
         if not is_staff_member(user):
             raise Http404
         if not is_verified(user):
-            return redirect_to_login(request.get_full_path(), login_url=reverse("common:verify"))
+            return redirect_to_login(request.get_full_path(), login_url=settings.SECOND_FACTOR_URL)
         return view(request, *args, **kwargs)
 
     return wrapper

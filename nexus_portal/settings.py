@@ -114,6 +114,8 @@ TEMPLATES = [
 
 # Sign-in: a password, then for staff a TOTP code (django-otp); see accounts/views.py.
 LOGIN_URL = "common:sign_in"
+# The code step (accounts/views.py), named here so common/ need not know the accounts app.
+SECOND_FACTOR_URL = "common:verify"
 LOGIN_REDIRECT_URL = "centres:list"  # a URL name, so the language prefix is kept
 OTP_TOTP_ISSUER = "NEXUS Portal"
 # Lets an unconfirmed (inactive) account reach SignInForm.confirm_login_allowed, once its
