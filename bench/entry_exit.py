@@ -28,6 +28,13 @@ Then one line:
 ``entry_exit: <N> records/s, raw copy <M> rows/s, ratio <N/M>, day batch <T> s, 1M <T> s,
 forbidden sent <K>`` (N: records per second of the 1M import; the exit status is 1 when K
 is not 0).
+
+6. Part 2 (unless ``--exchange-only``), each in its own process and scratch database:
+   ``entry_exit_reconcile.py`` (a day's 19,000 exits against a year of about 7 million
+   entries; prints ``reconcile: <N> exits/s, day <T> s, reconciled <P> % (public figure
+   94.5 %), wrong matches <W>``) and ``entry_exit_paxlst.py`` (one interchange of 100,000
+   passengers through the carriers' import; prints ``paxlst: <N> passengers/s``). The
+   exit status is 1 when either fails (a wrong match, a wrong count).
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ import argparse
 import json
 import multiprocessing as mp
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -283,7 +291,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=FILES, help="Files of 50,000 (20: 1M).")
     parser.add_argument("--keep", action="store_true", help="Keep the scratch database.")
+    parser.add_argument(
+        "--exchange-only",
+        action="store_true",
+        help="Only the exchange (part 1): not the reconciliation and PAXLST benches after it.",
+    )
     args = parser.parse_args(argv)
+    environment = dict(os.environ)  # for the benches run after this one, before the scratch's
     target = scratch_from_environment(CELERY_TASK_ALWAYS_EAGER="False")
     if target is None:
         return 2
@@ -320,7 +334,23 @@ def main(argv: list[str] | None = None) -> int:
         f"ratio {rate / copy_rate:.2f}, day batch {day_seconds:.2f} s, "
         f"1M {million_seconds:.2f} s, forbidden sent {bad}"
     )
-    return 1 if bad else 0
+    failed = bool(bad)
+    if not args.exchange_only:
+        failed |= part_two(environment)
+    return 1 if failed else 0
+
+
+def part_two(environment: dict[str, str]) -> bool:
+    """Part 2 of the module, each in its own process and scratch database (they set up
+    Django for their own): reconciliation of a day's exits against a year of entries
+    (``reconcile: …``), then a PAXLST interchange of 100,000 passengers (``paxlst: …``).
+    True when either failed."""
+    failed = False
+    for script in ("entry_exit_reconcile.py", "entry_exit_paxlst.py"):
+        sys.stdout.flush()
+        done = subprocess.run([sys.executable, str(BENCH / script)], env=environment, check=False)
+        failed |= done.returncode != 0
+    return failed
 
 
 if __name__ == "__main__":

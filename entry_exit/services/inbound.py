@@ -319,31 +319,62 @@ def _insert_bulk(clean: list[dict], *, batch: ExchangeBatch, now: datetime, sour
     ).count()
 
 
-_COPY_FIELDS = [field for field in CrossingRecord._meta.concrete_fields if not field.primary_key]
+# PostgreSQL's COPY text format: each row one line, columns apart by tabs, NULL as \N, and
+# these four characters escaped in a value.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+# The checked record's text values, in COPY order (``RowChecker``'s keys).
+_COPY_TEXT_COLUMNS = (
+    "surname",
+    "given_names",
+    "surname_normalised",
+    "given_names_normalised",
+    "sex",
+    "nationality",
+    "document_type",
+    "document_number",
+    "document_country",
+    "status",
+    "event",
+    "airport_code",
+    "source",
+    "source_record_id",
+)
+# Every column but the key (a test holds this to the model's fields): the text values, the
+# record's date, instant and port, then what the import fixes (``crossing_record_build``'s)
+# and ``legal_hold``'s default (not held).
+COPY_COLUMNS = (
+    *_COPY_TEXT_COLUMNS,
+    "date_of_birth",
+    "occurred_at",
+    "port_id",
+    "received_at",
+    "inbound_batch_id",
+    "purge_on",
+    "legal_hold",
+)
 
 
-def _copy_rows(clean: list[dict], *, batch: ExchangeBatch, now: datetime):
-    """The chunk's records as COPY rows: ``record_validate``'s values, then what the
-    import fixes (``crossing_record_build``'s), then each other field's default."""
-    fixed = {
-        "received_at": now,
-        "inbound_batch_id": batch.pk,
-        "purge_on": purge_date(now, settings.ENTRY_EXIT_RETENTION_YEARS),
-    }
-    defaults = {
-        field.attname: field.get_default()
-        for field in _COPY_FIELDS
-        if field.attname not in fixed and field.has_default()
-    }
-    names = [field.attname for field in _COPY_FIELDS]
-    for values in clean:
-        port = values.get("port")
-        row = {**defaults, **values, **fixed, "port_id": port.pk if port else None}
-        yield [row[name] for name in names]
+def _copy_text(clean: list[dict], *, batch_id: int, now: datetime) -> str:
+    """The chunk's records as COPY text, in the order given. Built by hand, while the chunk
+    is checked (``_check_chunk``, beside the storing of the chunk before): formatting rows
+    one value at a time through the driver took about half of the storing's Python time."""
+    escapes = _COPY_ESCAPES
+    purge_on = purge_date(now, settings.ENTRY_EXIT_RETENTION_YEARS)
+    tail = f"\t{now.isoformat()}\t{batch_id}\t{purge_on.isoformat()}\tf\n"
+    lines = []
+    for record in clean:
+        port = record.get("port")
+        texts = [record[name].translate(escapes) for name in _COPY_TEXT_COLUMNS]
+        texts.append(record["date_of_birth"].isoformat())
+        texts.append(record["occurred_at"].isoformat())
+        texts.append("\\N" if port is None else str(port.pk))
+        lines.append("\t".join(texts) + tail)
+    return "".join(lines)
 
 
-def _insert_copy(clean: list[dict], *, batch: ExchangeBatch, now: datetime) -> int:
-    """PostgreSQL: store the records not held yet; return how many this batch stored.
+def _insert_copy(text: str, count: int) -> int:
+    """PostgreSQL: store the records not held yet (``text``, ``count`` records from
+    ``_copy_text``); return how many this batch stored.
 
     The chunk is COPied straight into the table — the fastest way in, and the way of
     every chunk of a new batch. If the table holds one of its records already (a batch
@@ -351,19 +382,18 @@ def _insert_copy(clean: list[dict], *, batch: ExchangeBatch, now: datetime) -> i
     constraint stops the COPY (in a savepoint: nothing of it stays) and the chunk goes
     the exact way: COPY into a temporary table, then one INSERT … ON CONFLICT DO NOTHING
     RETURNING, which stores the records not held yet and counts them."""
-    if not clean:
+    if not count:
         return 0
     table = CrossingRecord._meta.db_table
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in _COPY_FIELDS)
+    columns = ", ".join(connection.ops.quote_name(name) for name in COPY_COLUMNS)
     try:
         with (
             transaction.atomic(),
             connection.cursor() as cursor,
             cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
         ):
-            for row in _copy_rows(clean, batch=batch, now=now):
-                copy.write_row(row)
-        return len(clean)
+            copy.write(text)
+        return count
     except psycopg.errors.UniqueViolation:
         pass
     with connection.cursor() as cursor:
@@ -372,8 +402,7 @@ def _insert_copy(clean: list[dict], *, batch: ExchangeBatch, now: datetime) -> i
             f"SELECT {columns} FROM {table} WITH NO DATA"
         )
         with cursor.cursor.copy(f"COPY entry_exit_inbound_chunk ({columns}) FROM STDIN") as copy:
-            for row in _copy_rows(clean, batch=batch, now=now):
-                copy.write_row(row)
+            copy.write(text)
         cursor.execute(
             f"INSERT INTO {table} ({columns}) SELECT {columns} FROM entry_exit_inbound_chunk "  # noqa: S608
             f"ORDER BY source_record_id ON CONFLICT (source, source_record_id) DO NOTHING "
@@ -392,11 +421,20 @@ class _Checked:
     repeated: int
     refused: int
     errors: list[dict]
+    # PostgreSQL: the good records as COPY text, in record id order (``_copy_text``).
+    copy_text: str | None = None
 
 
-def _check_chunk(chunk: list[tuple[int, bytes]], checker: RowChecker, language: str) -> _Checked:
+def _check_chunk(
+    chunk: list[tuple[int, bytes]],
+    checker: RowChecker,
+    language: str,
+    copy_for: tuple[int, datetime] | None = None,
+) -> _Checked:
     """Parse and check a chunk's lines (no database: it runs beside the storing of the
-    chunk before, in ``language``, the one active where the import was called)."""
+    chunk before, in ``language``, the one active where the import was called); with
+    ``copy_for`` (the batch's id and the import's instant, on PostgreSQL), also write the
+    good records' COPY text."""
     records: dict[str, dict] = {}
     repeated = refused = 0
     errors: list[dict] = []
@@ -415,7 +453,12 @@ def _check_chunk(chunk: list[tuple[int, bytes]], checker: RowChecker, language: 
                 repeated += 1
                 continue
             records[record_id] = result.record
-    return _Checked(records, repeated, refused, errors)
+    copy_text = None
+    if copy_for is not None:
+        batch_id, now = copy_for
+        ordered = [records[record_id] for record_id in sorted(records)]
+        copy_text = _copy_text(ordered, batch_id=batch_id, now=now)
+    return _Checked(records, repeated, refused, errors, copy_text)
 
 
 def _store_chunk(*, batch: ExchangeBatch, checked: _Checked, source: str, now: datetime) -> None:
@@ -429,10 +472,10 @@ def _store_chunk(*, batch: ExchangeBatch, checked: _Checked, source: str, now: d
             raise _being_imported()  # another run took the batch over meanwhile
         # In record id order: two imports inserting overlapping records wait on each other
         # in the same order, never in a cycle (a deadlock).
-        clean = [records[record_id] for record_id in sorted(records)]
-        if connection.vendor == "postgresql":
-            inserted = _insert_copy(clean, batch=locked, now=now)
+        if checked.copy_text is not None:  # PostgreSQL; sorted when written
+            inserted = _insert_copy(checked.copy_text, len(records))
         else:
+            clean = [records[record_id] for record_id in sorted(records)]
             inserted = _insert_bulk(clean, batch=locked, now=now, source=source)
         locked.rows_ok += inserted
         locked.rows_duplicate += len(records) - inserted + checked.repeated
@@ -486,10 +529,11 @@ def _import_rows(
     # The ports, the source and the clock's bounds: once, not per row.
     checker = RowChecker(source=partner.source, now=now)
     language = translation.get_language() or settings.LANGUAGE_CODE
+    copy_for = (batch.pk, now) if connection.vendor == "postgresql" else None
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="entry-exit-check") as checking:
         pending: Future | None = None
         for chunk in _chunks(body, start, _lines_done(batch)):
-            following = checking.submit(_check_chunk, chunk, checker, language)
+            following = checking.submit(_check_chunk, chunk, checker, language, copy_for)
             if pending is not None:
                 _store_chunk(batch=batch, checked=pending.result(), source=checker.source, now=now)
                 if progress:

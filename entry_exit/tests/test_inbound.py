@@ -388,3 +388,48 @@ def test_row_errors_are_given_in_the_language_of_the_import(us_port, monkeypatch
     reasons = {error["reason"] for error in result.batch.row_errors}
     assert reasons == {"Le sexe est M, F ou X."}
     assert [error["line"] for error in result.batch.row_errors] == [2, 3, 4, 5, 6]
+
+
+# --- The COPY text (PostgreSQL) -------------------------------------------------------
+
+
+def test_the_copy_columns_are_every_field_of_a_record_but_its_key():
+    fields = [field.attname for field in CrossingRecord._meta.concrete_fields]
+    assert sorted(inbound_module.COPY_COLUMNS) == sorted(name for name in fields if name != "id")
+
+
+def test_the_copy_text_escapes_what_the_format_reserves_and_writes_null_for_no_port(us_port):
+    from entry_exit.validation import record_validate
+
+    clean = record_validate(us_row(7), source=Source.US_PARTNER, now=RECEIVED).record
+    clean = {**clean, "surname": "A\\B\tC\nD\rE", "port": None}
+
+    text = inbound_module._copy_text([clean], batch_id=12, now=RECEIVED)
+
+    assert text.endswith("\n") and text.count("\n") == 1
+    values = dict(zip(inbound_module.COPY_COLUMNS, text[:-1].split("\t"), strict=True))
+    assert values["surname"] == "A\\\\B\\tC\\nD\\rE"
+    assert values["port_id"] == "\\N"
+    assert values["inbound_batch_id"] == "12"
+    assert values["occurred_at"] == "2026-03-02T15:15:00+00:00"
+    assert values["date_of_birth"] == "1979-11-02"
+    assert values["received_at"] == RECEIVED.isoformat()
+    assert values["legal_hold"] == "f"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_record_stored_by_copy_is_the_record_the_orm_would_store(us_port):
+    from django.forms.models import model_to_dict
+
+    from entry_exit.services.records import crossing_record_build
+    from entry_exit.validation import record_validate
+
+    result = receive(partner_batch([us_row(3, surname="O'Brien-Ñúñez")], batch_id=33))
+
+    stored = CrossingRecord.objects.get()
+    clean = record_validate(
+        us_row(3, surname="O'Brien-Ñúñez"), source=Source.US_PARTNER, now=RECEIVED
+    ).record
+    built = crossing_record_build(clean=clean, received_at=RECEIVED, inbound_batch=result.batch)
+    assert model_to_dict(stored, exclude=["id"]) == model_to_dict(built, exclude=["id"])
