@@ -25,6 +25,8 @@ import io
 import json
 import logging
 import re
+import threading
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -34,7 +36,7 @@ from typing import Any
 import orjson
 import psycopg
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -59,6 +61,9 @@ logger = logging.getLogger("entry_exit.exchange")
 # Record lines per transaction: large enough for bulk inserts to pay, small enough that
 # a crash loses little and a transaction stays short.
 CHUNK_ROWS = 5_000
+# PostgreSQL, outside a transaction: chunks stored at once, each on a connection of its own
+# (the index upkeep of a chunk is one server process's work: two use both cores).
+STORERS = 2
 # A run importing a batch holds it until then; another run leaves it alone meanwhile.
 IMPORT_CLAIM = timedelta(minutes=30)
 MAX_HEADER_BYTES = 4096
@@ -461,15 +466,37 @@ def _check_chunk(
     return _Checked(records, repeated, refused, errors, copy_text)
 
 
+_COUNTERS = ("rows_ok", "rows_duplicate", "rows_refused", "row_errors")
+
+
+def _count(locked: ExchangeBatch, checked: _Checked, inserted: int, now: datetime) -> None:
+    """Add a stored chunk's counts to the batch (locked, in the chunk's transaction)."""
+    locked.rows_ok += inserted
+    locked.rows_duplicate += len(checked.records) - inserted + checked.repeated
+    locked.rows_refused += checked.refused
+    room = MAX_STORED_ROW_ERRORS - len(locked.row_errors)
+    if room > 0:
+        locked.row_errors = [*locked.row_errors, *checked.errors[:room]]
+    locked.claimed_until = now + IMPORT_CLAIM
+    locked.save(update_fields=[*_COUNTERS, "claimed_until"])
+
+
+def _locked_in_turn(batch_pk: int, done: int) -> ExchangeBatch:
+    """The batch, locked, if its counters say ``done`` lines are done, as the chunk about to
+    be counted expects; otherwise another run took the batch over (or, side by side, the
+    chunk before was not committed)."""
+    locked = ExchangeBatch.objects.select_for_update().get(pk=batch_pk)
+    if locked.status != BatchStatus.RECEIVED or _lines_done(locked) != done:
+        raise _being_imported()
+    return locked
+
+
 def _store_chunk(*, batch: ExchangeBatch, checked: _Checked, source: str, now: datetime) -> None:
     """Store a checked chunk's good records and the batch's new counters together, so
     that either both or neither are committed."""
     records = checked.records
-    done = _lines_done(batch)
     with transaction.atomic():
-        locked = ExchangeBatch.objects.select_for_update().get(pk=batch.pk)
-        if locked.status != BatchStatus.RECEIVED or _lines_done(locked) != done:
-            raise _being_imported()  # another run took the batch over meanwhile
+        locked = _locked_in_turn(batch.pk, _lines_done(batch))
         # In record id order: two imports inserting overlapping records wait on each other
         # in the same order, never in a cycle (a deadlock).
         if checked.copy_text is not None:  # PostgreSQL; sorted when written
@@ -477,24 +504,130 @@ def _store_chunk(*, batch: ExchangeBatch, checked: _Checked, source: str, now: d
         else:
             clean = [records[record_id] for record_id in sorted(records)]
             inserted = _insert_bulk(clean, batch=locked, now=now, source=source)
-        locked.rows_ok += inserted
-        locked.rows_duplicate += len(records) - inserted + checked.repeated
-        locked.rows_refused += checked.refused
-        room = MAX_STORED_ROW_ERRORS - len(locked.row_errors)
-        if room > 0:
-            locked.row_errors = [*locked.row_errors, *checked.errors[:room]]
-        locked.claimed_until = now + IMPORT_CLAIM
-        locked.save(
-            update_fields=[
-                "rows_ok",
-                "rows_duplicate",
-                "rows_refused",
-                "row_errors",
-                "claimed_until",
-            ]
-        )
-    for name in ("rows_ok", "rows_duplicate", "rows_refused", "row_errors"):
+        _count(locked, checked, inserted, now)
+    for name in _COUNTERS:
         setattr(batch, name, getattr(locked, name))
+
+
+def _store_in_turn(
+    *, batch_pk: int, turn: int, done: int, checked: _Checked, now: datetime, turns
+) -> None:
+    """Side by side (PostgreSQL): one chunk on this thread's own connection. Its COPY — the
+    index upkeep, most of an import's database time — runs beside the chunk before's; its
+    counting waits for that chunk's transaction to end, through an advisory lock that
+    chunk holds until then (``turn`` − 1), so counters are committed in order. A lock the
+    database sees, not a wait in Python: a cycle with another import's rows is found and
+    broken by PostgreSQL (a deadlock error), never a hang."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [batch_pk, turn])
+            turns[turn].set()  # the next chunk may start: it will wait for this lock
+            inserted = _insert_copy(checked.copy_text, len(checked.records))
+            if turn:
+                cursor.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", [batch_pk, turn - 1])
+            _count(_locked_in_turn(batch_pk, done), checked, inserted, now)
+    finally:
+        turns[turn].set()
+        connection.close()  # this thread's own; the pool's threads end with the import
+
+
+class _OutOfTurn(Exception):
+    """Side by side, a chunk could not be committed in its turn."""
+
+
+def _lines(checked: _Checked) -> int:
+    return len(checked.records) + checked.repeated + checked.refused
+
+
+def _side_by_side(batch: ExchangeBatch) -> bool:
+    """Chunks stored side by side: on PostgreSQL, with a connection of their own each, so
+    only when the caller holds no transaction they would not see (and the batch's id fits
+    the advisory lock's key)."""
+    return (
+        STORERS > 1
+        and connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+        and batch.pk < 2**31
+    )
+
+
+def _checked_in_order(
+    checking: ThreadPoolExecutor,
+    chunks: Iterator[list[tuple[int, bytes]]],
+    checker: RowChecker,
+    language: str,
+    copy_for: tuple[int, datetime] | None,
+) -> Iterator[_Checked]:
+    """The chunks, checked in order, each checked while the one before is being stored."""
+    pending: Future | None = None
+    for chunk in chunks:
+        following = checking.submit(_check_chunk, chunk, checker, language, copy_for)
+        if pending is not None:
+            yield pending.result()
+        pending = following
+    if pending is not None:
+        yield pending.result()
+
+
+def _store_side_by_side(
+    *,
+    batch: ExchangeBatch,
+    checked_chunks: Iterator[_Checked],
+    now: datetime,
+    progress: Callable[[int], None] | None,
+) -> None:
+    """Store the chunks ``STORERS`` at a time (``_store_in_turn``); raise ``_OutOfTurn``
+    when one could not be committed in its turn (every chunk before it is)."""
+    done = _lines_done(batch)
+    turns: dict[int, threading.Event] = {}
+    in_flight: deque[tuple[Future, int]] = deque()
+    failed = False
+
+    def settle() -> None:
+        nonlocal failed
+        future, lines_after = in_flight.popleft()
+        try:
+            future.result()
+        except EntryExitError:  # not committed in its turn: a chunk before it was not
+            failed = True
+            return
+        except OperationalError as error:
+            if not isinstance(error.__cause__, psycopg.errors.DeadlockDetected):
+                raise
+            failed = True  # PostgreSQL broke a cycle with another import's rows
+            return
+        if progress and not failed:
+            progress(lines_after)
+
+    with ThreadPoolExecutor(max_workers=STORERS, thread_name_prefix="entry-exit-store") as pool:
+        previous: Future | None = None
+        for turn, checked in enumerate(checked_chunks):
+            # The chunk before holds its turn's lock (or has ended) before this one starts.
+            while previous is not None and not turns[turn - 1].wait(0.05):
+                if previous.done():
+                    break
+            if failed:
+                break
+            turns[turn] = threading.Event()
+            future = pool.submit(
+                _store_in_turn,
+                batch_pk=batch.pk,
+                turn=turn,
+                done=done,
+                checked=checked,
+                now=now,
+                turns=turns,
+            )
+            previous = future
+            done += _lines(checked)
+            in_flight.append((future, done))
+            if len(in_flight) == STORERS:
+                settle()
+        while in_flight:
+            settle()
+    batch.refresh_from_db(fields=_COUNTERS)
+    if failed:
+        raise _OutOfTurn
 
 
 def _chunks(body: bytes, start: int, done: int) -> Iterator[list[tuple[int, bytes]]]:
@@ -525,22 +658,30 @@ def _import_rows(
 ) -> None:
     """Check and store the lines chunk by chunk, the checking of each chunk beside the
     storing of the one before: while the database writes chunk n, a thread checks chunk
-    n + 1 (the wait for the database lets it run). Chunks are stored in order."""
+    n + 1 (the wait for the database lets it run). On PostgreSQL, outside a transaction,
+    ``STORERS`` chunks are stored at once (``_store_side_by_side``); if one cannot be
+    committed in its turn, what was committed stays and the rest goes one chunk after
+    the other. Either way the counters are committed in order."""
     # The ports, the source and the clock's bounds: once, not per row.
     checker = RowChecker(source=partner.source, now=now)
     language = translation.get_language() or settings.LANGUAGE_CODE
     copy_for = (batch.pk, now) if connection.vendor == "postgresql" else None
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="entry-exit-check") as checking:
-        pending: Future | None = None
-        for chunk in _chunks(body, start, _lines_done(batch)):
-            following = checking.submit(_check_chunk, chunk, checker, language, copy_for)
-            if pending is not None:
-                _store_chunk(batch=batch, checked=pending.result(), source=checker.source, now=now)
-                if progress:
-                    progress(_lines_done(batch))
-            pending = following
-        if pending is not None:
-            _store_chunk(batch=batch, checked=pending.result(), source=checker.source, now=now)
+        if _side_by_side(batch):
+            chunks = _chunks(body, start, _lines_done(batch))
+            try:
+                _store_side_by_side(
+                    batch=batch,
+                    checked_chunks=_checked_in_order(checking, chunks, checker, language, copy_for),
+                    now=now,
+                    progress=progress,
+                )
+                return
+            except _OutOfTurn:
+                logger.info("inbound batch %s: the rest stored one chunk at a time", batch.pk)
+        chunks = _chunks(body, start, _lines_done(batch))
+        for checked in _checked_in_order(checking, chunks, checker, language, copy_for):
+            _store_chunk(batch=batch, checked=checked, source=checker.source, now=now)
             if progress:
                 progress(_lines_done(batch))
 

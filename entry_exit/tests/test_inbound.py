@@ -433,3 +433,101 @@ def test_a_record_stored_by_copy_is_the_record_the_orm_would_store(us_port):
     ).record
     built = crossing_record_build(clean=clean, received_at=RECEIVED, inbound_batch=result.batch)
     assert model_to_dict(stored, exclude=["id"]) == model_to_dict(built, exclude=["id"])
+
+
+# --- Chunks stored side by side (PostgreSQL, outside a transaction) ---------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_chunks_stored_side_by_side_are_counted_in_order(monkeypatch):
+    PortFactory(code=US_PORT, us=True)
+    monkeypatch.setattr(inbound_module, "CHUNK_ROWS", 3)
+    stored_in_turn = []
+    real = inbound_module._store_in_turn
+
+    def spy(**kwargs):
+        stored_in_turn.append(kwargs["turn"])
+        real(**kwargs)
+
+    monkeypatch.setattr(inbound_module, "_store_in_turn", spy)
+    rows = [us_row(n) for n in range(10)]
+    rows[4] = us_row(4, sex="Q")  # refused
+    rows.append(us_row(2))  # the same record again, in another chunk
+    progress = []
+
+    result = receive(partner_batch(rows, batch_id=40), progress=progress.append)
+
+    assert sorted(stored_in_turn) == [0, 1, 2, 3]
+    assert progress == [3, 6, 9, 11]
+    batch = result.batch
+    assert (batch.rows_ok, batch.rows_duplicate, batch.rows_refused) == (9, 1, 1)
+    assert [error["line"] for error in batch.row_errors] == [6]
+    assert stored_ids() == [f"cbp-{n:07d}" for n in range(10) if n != 4]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_chunk_not_committed_in_its_turn_leaves_those_before_and_the_rest_goes_in_turn(
+    monkeypatch,
+):
+    PortFactory(code=US_PORT, us=True)
+    monkeypatch.setattr(inbound_module, "CHUNK_ROWS", 2)
+    real = inbound_module._store_in_turn
+    counted_alone = []
+    real_alone = inbound_module._store_chunk
+
+    def third_out_of_turn(**kwargs):
+        if kwargs["turn"] == 2:
+            raise inbound_module._being_imported()
+        real(**kwargs)
+
+    def alone(**kwargs):
+        counted_alone.append(inbound_module._lines_done(kwargs["batch"]))
+        real_alone(**kwargs)
+
+    monkeypatch.setattr(inbound_module, "_store_in_turn", third_out_of_turn)
+    monkeypatch.setattr(inbound_module, "_store_chunk", alone)
+
+    result = receive(partner_batch([us_row(n) for n in range(9)], batch_id=41))
+
+    assert result.outcome == "imported"
+    assert (result.batch.rows_ok, result.batch.rows_duplicate) == (9, 0)
+    assert stored_ids() == [f"cbp-{n:07d}" for n in range(9)]
+    # Chunks 0 and 1 were committed side by side; from chunk 2 on, one at a time.
+    assert counted_alone == [4, 6, 8]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_import_side_by_side_killed_half_way_keeps_an_exact_prefix_and_ends_once(
+    monkeypatch,
+):
+    PortFactory(code=US_PORT, us=True)
+    monkeypatch.setattr(inbound_module, "CHUNK_ROWS", 3)
+    real = inbound_module._store_in_turn
+
+    def dies_in_the_third_chunk(**kwargs):
+        if kwargs["turn"] == 2:
+            raise RuntimeError("killed")
+        real(**kwargs)
+
+    monkeypatch.setattr(inbound_module, "_store_in_turn", dies_in_the_third_chunk)
+    body = partner_batch([us_row(n) for n in range(14)], batch_id=42)
+    with pytest.raises(RuntimeError):
+        receive(body)
+
+    batch = ExchangeBatch.objects.get(partner_batch_id=42)
+    assert batch.status == BatchStatus.RECEIVED
+    assert batch.rows_ok == 6  # the chunks before the one that died, and nothing after
+    assert stored_ids() == [f"cbp-{n:07d}" for n in range(6)]
+    monkeypatch.setattr(inbound_module, "_store_in_turn", real)
+
+    result = receive(body, now=RECEIVED + timedelta(minutes=31))
+
+    assert (result.outcome, result.batch.rows_ok, result.batch.rows_duplicate) == (
+        "imported",
+        14,
+        0,
+    )
+    assert stored_ids() == [f"cbp-{n:07d}" for n in range(14)]
