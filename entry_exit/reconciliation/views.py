@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -51,7 +52,10 @@ def _period(request) -> tuple[PeriodForm, selectors.Figures | None]:
 
 
 def _charts(figures: selectors.Figures) -> dict:
-    public = (_("public figure %(figure)s %%") % {"figure": figures.public_figure}, 94.5)
+    public = (
+        _("public figure %(figure)s %%") % {"figure": number_format(figures.public_figure)},
+        figures.public_figure,
+    )
     return {
         "days_chart": bar_chart(
             chart_id="chart-days",
