@@ -15,6 +15,9 @@ class CommonConfig(AppConfig):
 
         register_converter(IdConverter, "id")
         register_converter(NumberConverter, "number")
+        # The outbox finds its delivery task by name (common/outbox.py): registered in
+        # every process, the web's too, not only where a worker autodiscovers tasks.
+        from common import tasks  # noqa: F401
 
 
 class AdminConfig(admin_apps.AdminConfig):

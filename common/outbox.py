@@ -21,6 +21,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -59,11 +60,14 @@ def outbox_put(*, topic: str, key: str, **payload) -> bool:
     return True
 
 
-def _ask_delivery(message_id: int) -> None:
-    from common.tasks import outbox_deliver_task
+# The delivery task (``common/tasks.py``), found by name in Celery's registry: the tasks
+# module builds on this one, never the reverse.
+DELIVER_TASK = "common.tasks.outbox_deliver_task"
 
+
+def _ask_delivery(message_id: int) -> None:
     try:
-        outbox_deliver_task.apply_async((message_id,), retry=False)
+        current_app.tasks[DELIVER_TASK].apply_async((message_id,), retry=False)
     except Exception as error:  # the broker is down: the relay delivers it later
         logger.warning(
             "outbox message %s waits for the relay: %s", message_id, type(error).__name__

@@ -11,6 +11,7 @@ worker.
 Lock order as in ``booking.py``: the application, then the hold row, then the slot.
 """
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -32,6 +33,23 @@ from interviews.services.booking import (
     lock_application,
 )
 from interviews.services.booths import booth_take, hold_end, slot_freed_announce
+
+# What confirming a hold made for a waitlist offer also does (accept the offer, fulfil the
+# request), in the same transaction. The waitlist builds on this module and registers it
+# (``offer_acceptance_register``), so that this module never imports the waitlist.
+_offer_acceptance: Callable[..., None] | None = None
+
+
+def offer_acceptance_register(handler: Callable[..., None]) -> Callable[..., None]:
+    global _offer_acceptance
+    _offer_acceptance = handler
+    return handler
+
+
+def _offer_accepted(*, offer: WaitlistOffer, appointment: Appointment, actor) -> None:
+    if _offer_acceptance is None:  # the app's ready() imports the waitlist: never so
+        raise RuntimeError("no waitlist registered to accept a confirmed offer")
+    _offer_acceptance(offer=offer, appointment=appointment, actor=actor)
 
 
 def _take_booth_or_sweep(slot: Slot, now: datetime) -> None:
@@ -140,10 +158,7 @@ def hold_confirm(*, hold: SlotHold, actor, now: datetime | None = None) -> Appoi
         if refusal is not None:
             slot_freed_announce(slot_ids=[hold.slot_id])
         elif offer is not None:
-            # The waitlist builds on this module: imported here to keep that one way.
-            from interviews.services.waitlist import waitlist_offer_accept
-
-            waitlist_offer_accept(offer=offer, appointment=appointment, actor=actor)
+            _offer_accepted(offer=offer, appointment=appointment, actor=actor)
         audit_record(
             actor=actor,
             action="slot.hold_ended",

@@ -46,7 +46,7 @@ from interviews.services.booking import (
     lock_application,
 )
 from interviews.services.booths import SLOT_FREED, hold_end
-from interviews.services.holds import slot_hold
+from interviews.services.holds import offer_acceptance_register, slot_hold
 from interviews.waitlist_mail import OFFERED, REBOOKED, waitlist_notify
 
 REQUEST_OPENED = "waitlist.request_opened"
@@ -258,6 +258,7 @@ def _offer_end(offer: WaitlistOffer, status: str, *, actor=None, **data) -> bool
     return bool(changed)
 
 
+@offer_acceptance_register
 def waitlist_offer_accept(*, offer: WaitlistOffer, appointment: Appointment, actor) -> None:
     """The held offer was confirmed (called by ``hold_confirm`` in its transaction): the
     offer is accepted and the request fulfilled."""
