@@ -47,7 +47,7 @@ def report(args: argparse.Namespace, slots: int) -> None:
     from django.test.utils import CaptureQueriesContext
 
     from centres.models import Centre
-    from centres.scheduler_api import SlotsView
+    from interviews.scheduler_api import SlotsView
 
     Centre.objects.update(ttp_location_id=F("id") + 5000)
     ids = list(Centre.objects.values_list("ttp_location_id", flat=True))

@@ -169,7 +169,7 @@ class OpeningRule(models.Model):
     """Weekly opening hours in the centre's local time, valid over a range of dates."""
 
     centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="opening_rules")
-    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday)
     opens_at = models.TimeField(_("opens at (local time)"))
     closes_at = models.TimeField(_("closes at (local time)"))
     slot_minutes = models.PositiveSmallIntegerField(_("slot length (minutes)"), default=20)

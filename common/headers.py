@@ -76,7 +76,7 @@ def _is_private(request, response) -> bool:
         return True
     if "public" in _directives(response.get("Cache-Control", "")):
         return False
-    if "HTTP_AUTHORIZATION" in request.META:
+    if "authorization" in request.headers:
         return True
     user = getattr(request, "user", None)
     return user is not None and user.is_authenticated

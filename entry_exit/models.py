@@ -131,10 +131,10 @@ class ExchangeBatch(models.Model):
     # An outbound batch a run still has to write or send.
     OUTBOUND_PENDING = (BatchStatus.BUILDING, BatchStatus.WRITTEN, BatchStatus.FAILED)
 
-    direction = models.CharField(_("direction"), max_length=8, choices=BatchDirection.choices)
+    direction = models.CharField(_("direction"), max_length=8, choices=BatchDirection)
     partner = models.CharField(_("partner"), max_length=64)
     phase = models.PositiveSmallIntegerField(_("phase"), null=True, blank=True)
-    status = models.CharField(_("status"), max_length=20, choices=BatchStatus.choices)
+    status = models.CharField(_("status"), max_length=20, choices=BatchStatus)
     record_count = models.PositiveIntegerField(_("records"), default=0)
     rows_ok = models.PositiveIntegerField(_("rows imported"), default=0)
     rows_refused = models.PositiveIntegerField(_("rows refused"), default=0)
@@ -414,7 +414,7 @@ class AccessLogEntry(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    purpose = models.CharField(_("purpose"), max_length=32, choices=AccessPurpose.choices)
+    purpose = models.CharField(_("purpose"), max_length=32, choices=AccessPurpose)
     purpose_text = models.CharField(_("purpose, in words"), max_length=200, blank=True)
     # "document" or "name_dob": which way the traveller was looked for.
     criteria_kind = models.CharField(_("searched by"), max_length=16)
@@ -494,7 +494,7 @@ class LegalHold(models.Model):
     Basis = LegalHoldBasis
     LiftGrounds = LegalHoldLiftGrounds
 
-    basis = models.CharField(_("basis"), max_length=32, choices=LegalHoldBasis.choices)
+    basis = models.CharField(_("basis"), max_length=32, choices=LegalHoldBasis)
     reference = models.CharField(_("reference"), max_length=100)
     reason = models.TextField(_("reason"), max_length=1000)
     placed_by = models.ForeignKey(
@@ -526,7 +526,7 @@ class LegalHold(models.Model):
         related_name="+",
     )
     lift_grounds = models.CharField(
-        _("grounds for lifting"), max_length=32, choices=LegalHoldLiftGrounds.choices, blank=True
+        _("grounds for lifting"), max_length=32, choices=LegalHoldLiftGrounds, blank=True
     )
     lift_note = models.CharField(_("note on lifting"), max_length=500, blank=True)
 
@@ -604,7 +604,7 @@ class TravellerReport(models.Model):
     )
     generated_at = models.DateTimeField(_("generated at"))
     identity_check = models.CharField(
-        _("identity checked by"), max_length=32, choices=IdentityCheck.choices
+        _("identity checked by"), max_length=32, choices=IdentityCheck
     )
     request_reference = models.CharField(_("request reference"), max_length=100)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)

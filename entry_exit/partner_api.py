@@ -119,7 +119,7 @@ class PartnerSignatureAuthentication(BaseAuthentication):
 
 def _content_length(request) -> int:
     try:
-        return int(request.META.get("CONTENT_LENGTH") or 0)
+        return int(request.headers.get("content-length") or 0)
     except ValueError:
         return 0
 
@@ -154,7 +154,7 @@ class PartnerRateThrottle(AddressRateThrottle):
     scope = "entry_exit_partner"
 
     def get_cache_key(self, request, view):
-        partner_id = request.META.get("HTTP_X_PARTNER_ID", "")
+        partner_id = request.headers.get("x-partner-id", "")
         if partner_id and _PARTNER_ID.fullmatch(partner_id):
             ident = f"partner:{partner_id}"
         else:

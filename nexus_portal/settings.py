@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "entry_exit",
     "entry_exit.manifests",
     "entry_exit.reconciliation",
+    "demo",  # manage.py load_demo_data: uses every app above, used by none
 ]
 
 MIDDLEWARE = [

@@ -19,7 +19,7 @@ urlpatterns = [
     # Air carriers' signed PAXLST manifests: not API v1 (entry_exit/manifests/api.py).
     path("api/carrier/", include("entry_exit.manifests.api_urls")),
     path("api/", include(not_found_patterns)),  # keep last among the api/ lines
-    path("schedulerapi/", include("centres.scheduler_urls")),  # public, TTP-compatible
+    path("schedulerapi/", include("interviews.scheduler_urls")),  # public, TTP-compatible
 ]
 urlpatterns += i18n_patterns(
     path("", include("centres.urls")),

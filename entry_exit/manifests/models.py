@@ -34,7 +34,7 @@ class ManifestInterchange(models.Model):
     prepared_at = models.DateTimeField(_("prepared at"), null=True, blank=True)
     checksum = models.CharField(_("SHA-256 of the file"), max_length=64)
     file_name = models.CharField(_("file name"), max_length=200, blank=True)
-    status = models.CharField(_("status"), max_length=16, choices=InterchangeStatus.choices)
+    status = models.CharField(_("status"), max_length=16, choices=InterchangeStatus)
     batch = models.ForeignKey(
         ExchangeBatch,
         verbose_name=_("inbound batch"),
@@ -78,7 +78,7 @@ class ManifestFlight(models.Model):
     flight_number = models.CharField(_("flight number"), max_length=17)
     # In the departure airport's local time, as the manifest gives it.
     departure_date = models.DateField(_("departure date"))
-    list_kind = models.CharField(_("list"), max_length=16, choices=Role.choices)
+    list_kind = models.CharField(_("list"), max_length=16, choices=Role)
     departure_airport = models.CharField(_("departure airport (IATA)"), max_length=3)
     current = models.ForeignKey(
         "Manifest",
@@ -122,7 +122,7 @@ class Manifest(models.Model):
     arrival_local = models.CharField(_("arrival, local time"), max_length=16, blank=True)
     # Sortable: UNB's preparation time, then its control reference, then the message's.
     version = models.CharField(_("version"), max_length=80)
-    status = models.CharField(_("status"), max_length=16, choices=ManifestStatus.choices)
+    status = models.CharField(_("status"), max_length=16, choices=ManifestStatus)
     passengers = models.PositiveIntegerField(_("passengers"), default=0)
     crew = models.PositiveIntegerField(_("crew members"), default=0)
     received_at = models.DateTimeField(_("received at"))
@@ -146,7 +146,7 @@ class ManifestTraveller(models.Model):
     from them (None when the row was refused, or once a later version replaced it)."""
 
     manifest = models.ForeignKey(Manifest, on_delete=models.CASCADE, related_name="travellers")
-    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    role = models.CharField(_("role"), max_length=16, choices=Role)
     position = models.PositiveIntegerField(_("position in the message"))
     segment = models.PositiveIntegerField(_("NAD segment number"))
     record = models.ForeignKey(

@@ -82,10 +82,10 @@ class ExitMatch(models.Model):
         on_delete=models.CASCADE,
         related_name="entry_matches",
     )
-    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
-    tier = models.CharField(_("tier"), max_length=16, choices=Tier.choices, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome)
+    tier = models.CharField(_("tier"), max_length=16, choices=Tier, blank=True)
     score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
-    reason = models.CharField(_("reason"), max_length=32, choices=Reason.choices)
+    reason = models.CharField(_("reason"), max_length=32, choices=Reason)
     candidates = models.JSONField(_("candidates"), default=list, blank=True)
     computed_at = models.DateTimeField(_("computed at"))
     decided_by = models.ForeignKey(

@@ -1,4 +1,4 @@
-"""``/schedulerapi/``: the TTP-compatible public scheduler API (``centres.scheduler_api``).
+"""``/schedulerapi/``: the TTP-compatible public scheduler API (``interviews.scheduler_api``).
 
 Paths are those of the US Trusted Traveler Programs scheduler, with and without the
 trailing slash, so a client written for either spelling works unchanged.
@@ -6,7 +6,7 @@ trailing slash, so a client written for either spelling works unchanged.
 
 from django.urls import path, re_path
 
-from centres import scheduler_api
+from interviews import scheduler_api
 
 app_name = "schedulerapi"
 

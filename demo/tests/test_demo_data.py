@@ -14,7 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from centres.models import Centre, OpeningRule, Slot, StaffProfile
 from centres.reference import REFERENCE_FILE
 from common.models import AuditEvent
-from enrolment.management.commands.load_demo_data import DEMO_TOTP_KEY
+from demo.management.commands.load_demo_data import DEMO_TOTP_KEY
 from enrolment.models import Applicant, Application, Membership
 from entry_exit.models import Port
 from entry_exit.reference import reference_rows
@@ -373,7 +373,7 @@ def test_it_tells_how_staff_sign_in_with_their_one_time_code(demo):
 
 
 def test_it_loads_a_few_days_of_crossings_in_both_directions_once(demo):
-    from enrolment.management.commands.load_demo_data import (
+    from demo.management.commands.load_demo_data import (
         DEMO_CROSSING_DAYS,
         DEMO_CROSSINGS_PER_DAY,
     )
@@ -418,7 +418,7 @@ def test_it_loads_a_few_days_of_crossings_in_both_directions_once(demo):
 
 
 def test_it_loads_a_few_days_of_air_exits_from_carrier_manifests_once(demo):
-    from enrolment.management.commands.load_demo_data import (
+    from demo.management.commands.load_demo_data import (
         DEMO_CREW_PER_FLIGHT,
         DEMO_CROSSING_DAYS,
         DEMO_FLIGHTS_PER_DAY,

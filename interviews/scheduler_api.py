@@ -56,6 +56,7 @@ from rest_framework.views import APIView
 
 from centres.models import Centre, Slot
 from common.inputs import INT_MAX, InputError, check_date, check_list_length, query_int, read_int
+from interviews.models import SlotHold
 
 logger = logging.getLogger(__name__)
 
@@ -353,8 +354,6 @@ def location_slots(ttp_id: int, params) -> list[dict]:
 
 
 def _held_booths(slot_ids: list[int], now: datetime) -> dict[int, int]:
-    from interviews.models import SlotHold  # interviews depends on centres, not the reverse
-
     rows = (
         SlotHold.objects.filter(slot_id__in=slot_ids, expires_at__gt=now)
         .values("slot_id")
