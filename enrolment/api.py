@@ -83,7 +83,7 @@ def own_applications(user):
     return (
         Application.objects.filter(applicant__user=user, applicant__user__isnull=False)
         .select_related(
-            "membership", "enrolment__cbsa_centre__counterpart", "enrolment__membership"
+            "membership", "interview__cbsa_centre__counterpart", "interview__membership"
         )
         .prefetch_related(Prefetch("appointments", queryset=appointments))
         .order_by("-submitted_at")

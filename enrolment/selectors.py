@@ -13,7 +13,7 @@ def applicant_of(user) -> Applicant | None:
 
 def own_application_or_404(user, number: str) -> Application:
     application = (
-        Application.objects.select_related("applicant", "membership", "enrolment")
+        Application.objects.select_related("applicant", "membership", "interview")
         .filter(applicant__user=user, applicant__user__isnull=False, number=number)
         .first()
     )

@@ -24,7 +24,7 @@ from common.outbox import outbox_put
 from common.permissions import needs_second_factor
 from common.ratelimit import RateLimit
 from enrolment.models import Applicant, Application, Membership
-from interviews.models import Enrolment
+from interviews.models import Interview
 
 logger = logging.getLogger(__name__)
 
@@ -133,11 +133,11 @@ def application_link(*, user, number: str, date_of_birth: date) -> Application:
 BENEFITS_MAIL = "mail.membership_benefits"
 # The longest a renewal applied for in time keeps the benefits past the expiry date.
 BENEFITS_EXTENSION_YEARS = 5
-# Enrolment states in which a renewal is over, and the audit's word for each.
+# Interview states in which a renewal is over, and the audit's word for each.
 RENEWAL_OVER = {
-    Enrolment.State.REFUSED: "refused",
-    Enrolment.State.EXPIRED: "expired",
-    Enrolment.State.ENROLLED: "completed",
+    Interview.State.REFUSED: "refused",
+    Interview.State.EXPIRED: "expired",
+    Interview.State.ENROLLED: "completed",
 }
 
 
@@ -159,7 +159,7 @@ def _renewals_under_way() -> QuerySet[Application]:
             submitted_at__date__lt=OuterRef("expires_on"),
         )
         .exclude(status=Application.Status.WITHDRAWN)
-        .exclude(enrolment__state__in=list(RENEWAL_OVER))
+        .exclude(interview__state__in=list(RENEWAL_OVER))
     )
 
 
@@ -182,7 +182,7 @@ def _end_reason(membership: Membership, today: date) -> str:
             membership=membership,
             submitted_at__date__lt=membership.expires_on,
         )
-        .select_related("enrolment")
+        .select_related("interview")
         .order_by("-submitted_at", "-pk")
         .first()
     )
@@ -190,7 +190,7 @@ def _end_reason(membership: Membership, today: date) -> str:
         return "no_renewal"
     if renewal.status == Application.Status.WITHDRAWN:
         return "withdrawn"
-    enrolment = getattr(renewal, "enrolment", None)
+    enrolment = getattr(renewal, "interview", None)
     if enrolment is not None and enrolment.state in RENEWAL_OVER:
         return RENEWAL_OVER[enrolment.state]
     return "no_renewal"

@@ -33,7 +33,7 @@ def dashboard(request):
     applications = (
         applicant.applications.select_related(
             "membership",
-            "enrolment__cbsa_centre__counterpart",
+            "interview__cbsa_centre__counterpart",
             "slot_hold__slot__centre",
             "slot_hold__waitlist_offer",
         )

@@ -113,11 +113,16 @@ class Agency(models.TextChoices):
     CBP = "cbp", _("CBP")
 
 
-class Enrolment(models.Model):
+class Interview(models.Model):
     """The two-agency interview of one application, from booking to membership.
 
     ``state`` changes only through ``interviews.services.workflow``, along the
     transitions declared in ``interviews.workflow.TRANSITIONS``.
+
+    Named ``Enrolment`` until migration 0007 (not the ``enrolment`` app's applicants,
+    applications and memberships). What users and clients see still says "enrolment":
+    the verbose names, the officer pages and their URLs, the API's keys. So do the
+    database's constraint and index names.
     """
 
     class State(models.TextChoices):
@@ -132,7 +137,7 @@ class Enrolment(models.Model):
         ENROLLED = "enrolled", _("Enrolled")
 
     application = models.OneToOneField(
-        Application, on_delete=models.PROTECT, related_name="enrolment"
+        Application, on_delete=models.PROTECT, related_name="interview"
     )
     state = models.CharField(
         _("state"), max_length=32, choices=State.choices, default=State.AWAITING_INTERVIEW
@@ -173,7 +178,7 @@ class Enrolment(models.Model):
         return f"{self.application} ({self.get_state_display()})"
 
 
-S = Enrolment.State
+S = Interview.State
 _ALL = frozenset(Application.Path.values)
 _AIRPORT = frozenset({Application.Path.AIRPORT})
 _JOINT = frozenset({Application.Path.JOINT})
@@ -303,10 +308,10 @@ def transition_for(
 class EnrolmentEvent(models.Model):
     """One history row per transition: from, to, who, for which agency, where, why, when."""
 
-    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="events")
+    interview = models.ForeignKey(Interview, on_delete=models.PROTECT, related_name="events")
     action = models.CharField(_("action"), max_length=32)
-    from_state = models.CharField(_("from"), max_length=32, choices=Enrolment.State.choices)
-    to_state = models.CharField(_("to"), max_length=32, choices=Enrolment.State.choices)
+    from_state = models.CharField(_("from"), max_length=32, choices=Interview.State.choices)
+    to_state = models.CharField(_("to"), max_length=32, choices=Interview.State.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -328,7 +333,7 @@ class EnrolmentEvent(models.Model):
         verbose_name_plural = _("enrolment history")
 
     def __str__(self) -> str:
-        return f"{self.enrolment_id}: {self.from_state} → {self.to_state} ({self.action})"
+        return f"{self.interview_id}: {self.from_state} → {self.to_state} ({self.action})"
 
 
 class SlotHold(models.Model):

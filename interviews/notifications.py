@@ -22,7 +22,7 @@ from icalendar import Calendar, Event
 from common.mail import Attachment
 from common.outbox import outbox_handler, outbox_put
 from enrolment.notifications import applicant_mail_send
-from interviews.models import PATH_BOOKING, Appointment, CbpSite, Enrolment
+from interviews.models import PATH_BOOKING, Appointment, CbpSite, Interview
 
 APPOINTMENT_MAIL = "mail.appointment"
 BOOKED = "booked"
@@ -166,7 +166,7 @@ def appointment_reminder_send(payload: dict) -> None:
     )
 
 
-def enrolment_notify(enrolment: Enrolment, event: str) -> None:
+def enrolment_notify(enrolment: Interview, event: str) -> None:
     """Record, in the current transaction, that the applicant is to be told of ``event``
     (``CBSA_COMPLETE`` when the CBSA part is shared with CBP, ``ENROLLED``)."""
     outbox_put(
@@ -180,10 +180,10 @@ def enrolment_notify(enrolment: Enrolment, event: str) -> None:
 @outbox_handler(ENROLMENT_MAIL)
 def enrolment_message_send(payload: dict) -> None:
     event = payload["event"]
-    enrolment = Enrolment.objects.select_related(
+    enrolment = Interview.objects.select_related(
         "application__applicant__user", "cbsa_centre__counterpart", "membership"
     ).get(pk=payload["enrolment"])
-    expected = {CBSA_COMPLETE: Enrolment.State.SHARED_WITH_CBP, ENROLLED: Enrolment.State.ENROLLED}
+    expected = {CBSA_COMPLETE: Interview.State.SHARED_WITH_CBP, ENROLLED: Interview.State.ENROLLED}
     if enrolment.state != expected[event]:
         return  # moved on before this went out (e.g. CBP completed it): that message says so
     application = enrolment.application

@@ -27,7 +27,7 @@ from centres.models import Centre
 from centres.selectors import centres_of_staff
 from common.api import IsAuthenticatedVerified, error_responses
 from common.permissions import is_staff_member
-from interviews.models import Appointment, Enrolment
+from interviews.models import Appointment, Interview
 from interviews.officer_serializers import (
     _APPOINTMENT_EXAMPLE,
     _CENTRE_EXAMPLE,
@@ -86,7 +86,7 @@ def _appointment_or_404(user, pk: int) -> Appointment:
     return appointment
 
 
-def _enrolment_or_404(user, pk: int) -> Enrolment:
+def _enrolment_or_404(user, pk: int) -> Interview:
     enrolment = enrolment_get_visible(user=user, pk=pk)
     if enrolment is None:
         raise Http404
@@ -96,14 +96,14 @@ def _enrolment_or_404(user, pk: int) -> Enrolment:
 def _appointment_row(pk: int) -> Appointment:
     """An appointment as the day list shows it, read again after a move."""
     return Appointment.objects.select_related(
-        "slot__centre", "application__applicant__user", "application__enrolment"
+        "slot__centre", "application__applicant__user", "application__interview"
     ).get(pk=pk)
 
 
-def _enrolment_after(pk: int) -> Enrolment:
+def _enrolment_after(pk: int) -> Interview:
     """The enrolment after a move the service allowed (scope was checked by the service,
     under the lock; the answer shows what the officer just did)."""
-    return Enrolment.objects.select_related(
+    return Interview.objects.select_related(
         "application__applicant__user", "cbsa_centre", "membership"
     ).get(pk=pk)
 

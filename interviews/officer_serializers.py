@@ -9,7 +9,7 @@ from centres.api import local_iso
 from centres.models import Centre
 from centres.selectors import centres_of_staff
 from common.inputs import DateSerializerField, IdRelatedField, QuerySerializer
-from interviews.models import Appointment, Enrolment, EnrolmentEvent
+from interviews.models import Appointment, EnrolmentEvent, Interview
 from interviews.selectors import enrolment_timeline
 from interviews.services.workflow import OUTCOMES
 
@@ -73,10 +73,10 @@ class OfficerAppointmentSerializer(serializers.ModelSerializer):
         ]
 
     @staticmethod
-    def _enrolment(appointment: Appointment) -> Enrolment | None:
+    def _enrolment(appointment: Appointment) -> Interview | None:
         try:
-            return appointment.application.enrolment
-        except Enrolment.DoesNotExist:
+            return appointment.application.interview
+        except Interview.DoesNotExist:
             return None
 
     @extend_schema_field(OpenApiTypes.DATETIME)
@@ -171,7 +171,7 @@ class OfficerEnrolmentSerializer(serializers.ModelSerializer):
     history = serializers.SerializerMethodField()
 
     class Meta:
-        model = Enrolment
+        model = Interview
         fields = [
             "id",
             "application",
@@ -192,14 +192,14 @@ class OfficerEnrolmentSerializer(serializers.ModelSerializer):
         ]
 
     @extend_schema_field(OfficerAppointmentSerializer(many=True))
-    def get_appointments(self, enrolment: Enrolment) -> list:
+    def get_appointments(self, enrolment: Interview) -> list:
         appointments = enrolment.application.appointments.select_related(
-            "slot__centre", "application__applicant__user", "application__enrolment"
+            "slot__centre", "application__applicant__user", "application__interview"
         ).order_by("slot__starts_at", "pk")
         return OfficerAppointmentSerializer(appointments, many=True).data
 
     @extend_schema_field(OfficerEventSerializer(many=True))
-    def get_history(self, enrolment: Enrolment) -> list:
+    def get_history(self, enrolment: Interview) -> list:
         return OfficerEventSerializer(enrolment_timeline(enrolment=enrolment), many=True).data
 
 

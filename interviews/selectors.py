@@ -14,11 +14,11 @@ from django.http import Http404
 from centres.models import Centre, StaffProfile
 from centres.selectors import is_programme_admin, staff_profile_of
 from enrolment.models import Application
-from interviews.models import Appointment, Enrolment, EnrolmentEvent
+from interviews.models import Appointment, EnrolmentEvent, Interview
 
 
 def _visible_filter(user) -> Q | None:
-    """A filter on Enrolment for what ``user`` may see; None means everything."""
+    """A filter on Interview for what ``user`` may see; None means everything."""
     if is_programme_admin(user):
         return None
     nothing = Q(pk__in=[])
@@ -50,28 +50,28 @@ def _visible_filter(user) -> Q | None:
                 # The CBSA part passed (not refused or referred): now, or before a CBP
                 # referral made under Enrollment on Arrival.
                 ready |= (
-                    Q(state=Enrolment.State.CBSA_PASSED)
-                    | Q(resume_state=Enrolment.State.CBSA_PASSED)
-                    | Q(events__to_state=Enrolment.State.CBSA_PASSED)
+                    Q(state=Interview.State.CBSA_PASSED)
+                    | Q(resume_state=Interview.State.CBSA_PASSED)
+                    | Q(events__to_state=Interview.State.CBSA_PASSED)
                 )
             visible |= airport & ready
         return visible
     return nothing
 
 
-def enrolments_visible_to(user) -> QuerySet[Enrolment]:
-    enrolments = Enrolment.objects.select_related("application__applicant__user")
+def enrolments_visible_to(user) -> QuerySet[Interview]:
+    enrolments = Interview.objects.select_related("application__applicant__user")
     where = _visible_filter(user)
     if where is None:
         return enrolments
-    return enrolments.filter(pk__in=Enrolment.objects.filter(where).values("pk"))
+    return enrolments.filter(pk__in=Interview.objects.filter(where).values("pk"))
 
 
-def enrolment_get_visible(*, user, pk: int) -> Enrolment | None:
+def enrolment_get_visible(*, user, pk: int) -> Interview | None:
     return enrolments_visible_to(user).filter(pk=pk).first()
 
 
-def enrolment_timeline(*, enrolment: Enrolment) -> QuerySet[EnrolmentEvent]:
+def enrolment_timeline(*, enrolment: Interview) -> QuerySet[EnrolmentEvent]:
     return enrolment.events.select_related("actor", "centre").order_by("created_at", "id")
 
 
@@ -87,7 +87,7 @@ def appointments_for_centre_day(*, centre: Centre, day: date) -> QuerySet[Appoin
             slot__starts_at__lt=end,
             status__in=Appointment.HOLDS_BOOTH,
         )
-        .select_related("slot", "application__applicant__user", "application__enrolment")
+        .select_related("slot", "application__applicant__user", "application__interview")
         .order_by("slot__starts_at", "pk")
     )
 
@@ -98,7 +98,7 @@ def travellers_find(
     number: str = "",
     last_name: str = "",
     date_of_birth: date | None = None,
-) -> QuerySet[Enrolment]:
+) -> QuerySet[Interview]:
     """CBP look-up by membership or application number, or by name and date of birth,
     among the enrolments the officer may see."""
     enrolments = enrolments_visible_to(user)

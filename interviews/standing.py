@@ -17,9 +17,9 @@ from django.utils.translation import pgettext
 
 from common.models import AuditEvent
 from enrolment.models import Application
-from interviews.models import Agency, Appointment, Enrolment, EnrolmentEvent, Step
+from interviews.models import Agency, Appointment, EnrolmentEvent, Interview, Step
 
-S = Enrolment.State
+S = Interview.State
 
 # The next thing to do, as a link on the dashboard.
 BOOK = "book"
@@ -86,7 +86,7 @@ def _appointment_sentence(appointment: Appointment, now: datetime) -> str:
     return _("Your %(step)s is on %(when)s %(zone)s, at %(centre)s.") % values
 
 
-def _counterpart(enrolment: Enrolment) -> str:
+def _counterpart(enrolment: Interview) -> str:
     centre = enrolment.cbsa_centre
     counterpart = centre.counterpart if centre else None
     if counterpart is None:
@@ -94,7 +94,7 @@ def _counterpart(enrolment: Enrolment) -> str:
     return f"{counterpart.name} ({counterpart.city}, {counterpart.region})"
 
 
-def _cbsa_passed_sentence(enrolment: Enrolment, appointment_centre) -> str:
+def _cbsa_passed_sentence(enrolment: Interview, appointment_centre) -> str:
     path = enrolment.application.path
     if path == Application.Path.AIRPORT:
         if settings.ENROLMENT_ON_ARRIVAL:
@@ -117,7 +117,7 @@ def _cbsa_passed_sentence(enrolment: Enrolment, appointment_centre) -> str:
     }
 
 
-def _review_sentence(enrolment: Enrolment) -> str:
+def _review_sentence(enrolment: Interview) -> str:
     if enrolment.review_agency == Agency.CBP:
         return _(
             "Your file has been referred to CBP for further review. You do not need to do "
@@ -148,7 +148,7 @@ def application_standing(
         return Standing(_("This application was withdrawn. There is nothing more to do."))
     appointments = sorted(application.appointments.all(), key=lambda a: a.created_at)
     active = next((a for a in appointments if a.status in Appointment.ACTIVE), None)
-    enrolment = getattr(application, "enrolment", None)
+    enrolment = getattr(application, "interview", None)
     state = enrolment.state if enrolment else S.AWAITING_INTERVIEW
     if state == S.AWAITING_INTERVIEW:
         if active is not None:
@@ -315,7 +315,7 @@ def application_history(application: Application) -> list[HistoryEntry]:
                     _("You cancelled your %(step)s of %(when)s.") % values,
                 )
             )
-    enrolment = getattr(application, "enrolment", None)
+    enrolment = getattr(application, "interview", None)
     if enrolment is not None:
         for event in enrolment.events.select_related("centre").order_by("created_at", "id"):
             text = _event_text(event)

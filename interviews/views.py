@@ -17,7 +17,7 @@ from centres.selectors import centres_of_staff, staff_profile_of
 from common.permissions import staff_verified_required
 from interviews.errors import InterviewError
 from interviews.forms import DayForm, FindTravellerForm, OutcomeForm, ReviewForm
-from interviews.models import PATH_BOOKING, Agency, CbpSite, Enrolment
+from interviews.models import PATH_BOOKING, Agency, CbpSite, Interview
 from interviews.selectors import (
     appointments_for_centre_day,
     appointments_visible_to,
@@ -35,7 +35,7 @@ from interviews.services import (
 from interviews.services.workflow import SHARED_FIELDS
 
 
-def _enrolment_or_404(request, pk: int) -> Enrolment:
+def _enrolment_or_404(request, pk: int) -> Interview:
     enrolment = enrolment_get_visible(user=request.user, pk=pk)
     if enrolment is None:
         raise Http404
@@ -100,7 +100,7 @@ def _day_url(appointment) -> str:
     return f"{reverse('interviews:day_list')}?centre={appointment.slot.centre_id}&day={day}"
 
 
-def _shared_view(enrolment: Enrolment) -> dict | None:
+def _shared_view(enrolment: Interview) -> dict | None:
     """What the CBSA side shared with CBP, as CBP sees it."""
     if enrolment.shared_at is None:
         return None
@@ -143,10 +143,10 @@ def _render_enrolment(request, enrolment, *, outcome_form=None, review_form=None
         "outcome_form": outcome_form or OutcomeForm(centres=centres),
         "review_form": review_form or ReviewForm(),
         "ask_centre": off_appointment,
-        "can_review": enrolment.state == Enrolment.State.UNDER_REVIEW
+        "can_review": enrolment.state == Interview.State.UNDER_REVIEW
         and enrolment.review_agency == agency,
         "can_share": agency == Agency.CBSA
-        and enrolment.state == Enrolment.State.CBSA_PASSED
+        and enrolment.state == Interview.State.CBSA_PASSED
         and path in PATH_BOOKING
         and PATH_BOOKING[path].cbp_site != CbpSite.APPOINTMENT,
         "memberships": enrolment.application.applicant.memberships.all(),

@@ -43,7 +43,7 @@ from entry_exit.reconciliation.tests.factories import exit_match_for_review
 from entry_exit.services import access_log_append, legal_hold_place
 from entry_exit.tests import people as entry_exit_people
 from entry_exit.tests.factories import CrossingRecordFactory
-from interviews.models import Appointment, Enrolment, EnrolmentEvent, SlotHold, WaitlistRequest
+from interviews.models import Appointment, EnrolmentEvent, Interview, SlotHold, WaitlistRequest
 from interviews.services import appointment_book
 from interviews.services.waitlist import waitlist_request_create
 from interviews.tests.factories import officer
@@ -182,7 +182,7 @@ def world(applicant):
         "booked": booked.number,
         "unbooked": unbooked.number,
         "appointment": appointment.pk,
-        "enrolment": Enrolment.objects.get(application=booked).pk,
+        "enrolment": Interview.objects.get(application=booked).pk,
         "waiting": waiting.pk,
     }
 

@@ -20,7 +20,7 @@ from enrolment.models import Applicant, Application, Membership
 from enrolment.services import BenefitsSweep, membership_benefits_sweep
 from enrolment.tasks import membership_benefits_sweep_task
 from enrolment.tests.factories import ApplicationFactory, MembershipFactory
-from interviews.models import Agency, Enrolment
+from interviews.models import Agency, Interview
 from interviews.services import appointment_book, appointment_check_in, interview_record_outcome
 from interviews.tests.factories import officer
 from nexus_portal.celery import app
@@ -47,7 +47,7 @@ def _extended_until(application) -> datetime.date | None:
 
 
 def _enrolment_state(application, state, **fields) -> None:
-    Enrolment.objects.update_or_create(application=application, defaults={"state": state, **fields})
+    Interview.objects.update_or_create(application=application, defaults={"state": state, **fields})
 
 
 def _audits(action) -> list[AuditEvent]:
@@ -133,9 +133,9 @@ def test_a_renewal_still_under_review_or_after_a_missed_interview_is_under_way()
         status=Application.Status.PENDING, conditionally_approved_at=None
     )
     missed = _renewal()
-    _enrolment_state(missed, Enrolment.State.NO_SHOW)
+    _enrolment_state(missed, Interview.State.NO_SHOW)
     under_review = _renewal()
-    _enrolment_state(under_review, Enrolment.State.UNDER_REVIEW, review_agency=Agency.CBSA)
+    _enrolment_state(under_review, Interview.State.UNDER_REVIEW, review_agency=Agency.CBSA)
 
     assert membership_benefits_sweep(today=EXPIRES).extended == 3
     assert {_extended_until(a) for a in (pending, missed, under_review)} == {EXTENDED}
@@ -144,7 +144,7 @@ def test_a_renewal_still_under_review_or_after_a_missed_interview_is_under_way()
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "state",
-    [Enrolment.State.REFUSED, Enrolment.State.EXPIRED, Enrolment.State.ENROLLED, "withdrawn"],
+    [Interview.State.REFUSED, Interview.State.EXPIRED, Interview.State.ENROLLED, "withdrawn"],
 )
 def test_a_renewal_that_is_over_starts_no_extension(state):
     application = _renewal()
@@ -172,8 +172,8 @@ def test_a_new_membership_application_extends_nothing():
 @pytest.mark.parametrize(
     ("state", "reason"),
     [
-        (Enrolment.State.REFUSED, "refused"),
-        (Enrolment.State.EXPIRED, "expired"),
+        (Interview.State.REFUSED, "refused"),
+        (Interview.State.EXPIRED, "expired"),
         ("withdrawn", "withdrawn"),
     ],
 )
@@ -349,7 +349,7 @@ def test_the_daily_task_runs_the_sweep_and_is_on_the_beat_schedule(
     assert _extended_until(application) == EXTENDED
     assert len(mail.outbox) == 1
     # A day can be named (a missed run made up later).
-    _enrolment_state(application, Enrolment.State.REFUSED)
+    _enrolment_state(application, Interview.State.REFUSED)
     assert membership_benefits_sweep_task.delay("2027-01-02").get() == {"extended": 0, "ended": 1}
     names = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "enrolment.tasks.membership_benefits_sweep_task" in names
@@ -381,7 +381,7 @@ def test_two_sweeps_at_once_extend_once_and_send_one_mail():
 def test_two_sweeps_at_once_end_an_extension_once():
     application = _renewal()
     membership_benefits_sweep(today=EXPIRES)
-    _enrolment_state(application, Enrolment.State.REFUSED)
+    _enrolment_state(application, Interview.State.REFUSED)
 
     results = run_at_once(
         lambda: membership_benefits_sweep(today=EXPIRES + datetime.timedelta(days=3)),
@@ -410,7 +410,7 @@ def test_the_dashboard_says_until_when_the_benefits_are_extended(client):
         "Your benefits are extended until Wednesday 31 December 2031 while your renewal is "
         "completed." in page
     )
-    _enrolment_state(application, Enrolment.State.REFUSED)
+    _enrolment_state(application, Interview.State.REFUSED)
     membership_benefits_sweep(today=EXPIRES + datetime.timedelta(days=1))
     page = client.get(reverse("enrolment:dashboard")).content.decode()
     assert "Your benefits are extended" not in page
@@ -429,7 +429,7 @@ def test_the_cbp_look_up_shows_the_validity_and_the_extended_validity(client, ti
 
     def look_up() -> tuple[str, str]:
         found = client.get(reverse("interviews:find"), {"number": number}).content.decode()
-        enrolment = Enrolment.objects.get(application=application)
+        enrolment = Interview.objects.get(application=application)
         detail = client.get(reverse("interviews:enrolment", args=[enrolment.pk]))
         return found, detail.content.decode()
 

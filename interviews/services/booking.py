@@ -21,7 +21,7 @@ from interviews.models import (
     BOOKABLE_STATES,
     PATH_BOOKING,
     Appointment,
-    Enrolment,
+    Interview,
     SlotHold,
     path_for_centre,
 )
@@ -40,7 +40,7 @@ def lock_application(*, application: Application, actor) -> Application:
     # ``of=("self",)``: lock the application only, not the applicant row it joins.
     application = (
         Application.objects.select_for_update(of=("self",))
-        .select_related("applicant", "enrolment")
+        .select_related("applicant", "interview")
         .get(pk=application.pk)
     )
     if not _may_act_for(actor, application):
@@ -84,7 +84,7 @@ def _check_slot_fits(*, application: Application, slot: Slot, now: datetime) -> 
 
 def check_may_book(
     *, application: Application, slot: Slot, now: datetime
-) -> tuple[str, Enrolment | None]:
+) -> tuple[str, Interview | None]:
     """Refuse a first (or, after a missed interview, a new) booking of ``slot``; return the
     interview step and the enrolment, if any. The application is locked by the caller."""
     step = _check_slot_fits(application=application, slot=slot, now=now)
@@ -142,8 +142,8 @@ def appointment_book(
         appointment = Appointment.objects.create(application=application, slot=slot, step=step)
         if enrolment is None:
             # The enrolment starts with the first booking: officers then find it at once.
-            Enrolment.objects.create(application=application)
-        elif enrolment.state == Enrolment.State.NO_SHOW:
+            Interview.objects.create(application=application)
+        elif enrolment.state == Interview.State.NO_SHOW:
             enrolment_rebook(enrolment=enrolment, actor=actor)
         audit_record(
             actor=actor,
@@ -157,10 +157,10 @@ def appointment_book(
     return appointment
 
 
-def _enrolment_of(application: Application) -> Enrolment | None:
+def _enrolment_of(application: Application) -> Interview | None:
     try:
-        return application.enrolment
-    except Enrolment.DoesNotExist:
+        return application.interview
+    except Interview.DoesNotExist:
         return None
 
 

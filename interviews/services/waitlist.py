@@ -34,7 +34,7 @@ from interviews.models import (
     BOOKABLE_STATES,
     PATH_BOOKING,
     Appointment,
-    Enrolment,
+    Interview,
     SlotHold,
     WaitlistOffer,
     WaitlistRequest,
@@ -91,8 +91,8 @@ def waitlist_check_may_wait(*, application: Application, now: datetime) -> Appoi
             _("Only a conditionally approved application can book an interview."), "not_approved"
         )
     try:
-        state = application.enrolment.state
-    except Enrolment.DoesNotExist:
+        state = application.interview.state
+    except Interview.DoesNotExist:
         state = None
     appointment = _active_appointment(application)
     if (state is not None and state not in BOOKABLE_STATES) or (

@@ -29,8 +29,8 @@ from interviews.models import (
     Agency,
     Appointment,
     CbpSite,
-    Enrolment,
     EnrolmentEvent,
+    Interview,
     Step,
     Transition,
     transition_for,
@@ -59,13 +59,13 @@ def _enabled_switches() -> frozenset[str]:
     return frozenset({"ENROLMENT_ON_ARRIVAL"} if settings.ENROLMENT_ON_ARRIVAL else set())
 
 
-def _lock_enrolment(application: Application) -> Enrolment:
+def _lock_enrolment(application: Application) -> Interview:
     locked = (
         Application.objects.select_for_update(of=("self",))
         .select_related("applicant__user")
         .get(pk=application.pk)
     )
-    enrolment, _created = Enrolment.objects.get_or_create(application=locked)
+    enrolment, _created = Interview.objects.get_or_create(application=locked)
     enrolment.application = locked
     return enrolment
 
@@ -74,7 +74,7 @@ def _not_found() -> InterviewError:
     return InterviewError(_("No such enrolment."), code="not_found", kind="not_found")
 
 
-def _officer(user, enrolment: Enrolment) -> StaffProfile:
+def _officer(user, enrolment: Interview) -> StaffProfile:
     """The acting officer's profile, once the enrolment is known to be theirs to see."""
     if not enrolments_visible_to(user).filter(pk=enrolment.pk).exists():
         raise _not_found()
@@ -96,7 +96,7 @@ def _check_at_centre(profile: StaffProfile, centre: Centre | None) -> None:
         )
 
 
-def _legal(enrolment: Enrolment, *, action: str, agency: str | None) -> Transition:
+def _legal(enrolment: Interview, *, action: str, agency: str | None) -> Transition:
     path = enrolment.application.path
     transition = transition_for(
         action=action,
@@ -113,7 +113,7 @@ def _legal(enrolment: Enrolment, *, action: str, agency: str | None) -> Transiti
         action.startswith("cbp_")
         and path in PATH_BOOKING
         and PATH_BOOKING[path].cbp_site != CbpSite.APPOINTMENT
-        and enrolment.state in (Enrolment.State.AWAITING_INTERVIEW, Enrolment.State.CBSA_PASSED)
+        and enrolment.state in (Interview.State.AWAITING_INTERVIEW, Interview.State.CBSA_PASSED)
     ):
         raise InterviewError(
             _(
@@ -129,7 +129,7 @@ def _legal(enrolment: Enrolment, *, action: str, agency: str | None) -> Transiti
 
 
 def _apply(
-    enrolment: Enrolment,
+    enrolment: Interview,
     transition: Transition,
     *,
     actor,
@@ -145,7 +145,7 @@ def _apply(
     old = enrolment.state
     fields["state"] = transition.target
     fields["updated_at"] = timezone.now()
-    if not Enrolment.objects.filter(pk=enrolment.pk, state=old).update(**fields):
+    if not Interview.objects.filter(pk=enrolment.pk, state=old).update(**fields):
         raise InterviewError(
             _("Someone else has just updated this enrolment; please reload it."),
             code="state_changed",
@@ -153,7 +153,7 @@ def _apply(
     for name, value in fields.items():
         setattr(enrolment, name, value)
     return EnrolmentEvent.objects.create(
-        enrolment=enrolment,
+        interview=enrolment,
         action=transition.action,
         from_state=old,
         to_state=transition.target,
@@ -166,7 +166,7 @@ def _apply(
     )
 
 
-def _interview_appointment(enrolment: Enrolment) -> Appointment | None:
+def _interview_appointment(enrolment: Interview) -> Appointment | None:
     """The appointment the interview is held at: checked in, or already interviewed."""
     path = enrolment.application.path
     if path not in PATH_BOOKING:
@@ -183,7 +183,7 @@ def _interview_appointment(enrolment: Enrolment) -> Appointment | None:
     )
 
 
-def _cbp_site(enrolment: Enrolment, centre: Centre | None) -> Centre:
+def _cbp_site(enrolment: Interview, centre: Centre | None) -> Centre:
     """Where a CBP outcome off appointment may be recorded, for this enrolment's path."""
     site = PATH_BOOKING[enrolment.application.path].cbp_site
     if site == CbpSite.PRECLEARANCE:
@@ -220,7 +220,7 @@ def _new_membership_number() -> str:
             return number
 
 
-def _complete(enrolment: Enrolment, *, now: datetime) -> Membership:
+def _complete(enrolment: Interview, *, now: datetime) -> Membership:
     """Issue the new membership, or renew the member's (which ends any extension).
 
     A renewal's new five-year term starts at the old expiry date when the renewal
@@ -243,13 +243,13 @@ def _complete(enrolment: Enrolment, *, now: datetime) -> Membership:
             issued_on=today,
             expires_on=_add_years(today, years),
         )
-    Enrolment.objects.filter(pk=enrolment.pk).update(completed_at=now, membership=membership)
+    Interview.objects.filter(pk=enrolment.pk).update(completed_at=now, membership=membership)
     enrolment.completed_at, enrolment.membership = now, membership
     return membership
 
 
-def _finish(enrolment: Enrolment, event: EnrolmentEvent, *, now: datetime) -> EnrolmentEvent:
-    if event.to_state == Enrolment.State.ENROLLED:
+def _finish(enrolment: Interview, event: EnrolmentEvent, *, now: datetime) -> EnrolmentEvent:
+    if event.to_state == Interview.State.ENROLLED:
         _complete(enrolment, now=now)
         enrolment_notify(enrolment, ENROLLED)
     return event
@@ -462,7 +462,7 @@ def review_decide(
         enrolment = _lock_enrolment(application)
         profile = _officer(officer, enrolment)
         action = "review_clear" if clear else "review_refuse"
-        under_review = enrolment.state == Enrolment.State.UNDER_REVIEW
+        under_review = enrolment.state == Interview.State.UNDER_REVIEW
         if under_review and enrolment.review_agency != profile.agency:
             raise InterviewError(
                 _("Only the agency that referred the enrolment decides the review."),
@@ -471,7 +471,7 @@ def review_decide(
             )
         transition = _legal(enrolment, action=action, agency=profile.agency)
         # The decision belongs where the referral was made.
-        referral = enrolment.events.filter(to_state=Enrolment.State.UNDER_REVIEW).last()
+        referral = enrolment.events.filter(to_state=Interview.State.UNDER_REVIEW).last()
         event = _apply(
             enrolment, transition, actor=officer, agency=profile.agency, reason=notes,
             centre=referral.centre if referral else None,
@@ -481,7 +481,7 @@ def review_decide(
         return _finish(enrolment, event, now=now)
 
 
-def enrolment_rebook(*, enrolment: Enrolment, actor) -> EnrolmentEvent:
+def enrolment_rebook(*, enrolment: Interview, actor) -> EnrolmentEvent:
     """After a missed interview the applicant books again (called by the booking
     service, under its application lock)."""
     transition = _legal(enrolment, action="rebook", agency=None)

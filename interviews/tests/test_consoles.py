@@ -12,7 +12,7 @@ from centres.models import StaffProfile
 from centres.tests.factories import CentreFactory, SlotFactory
 from common.tests.helpers import force_login_verified
 from enrolment.tests.factories import ApplicationFactory
-from interviews.models import Appointment, Enrolment
+from interviews.models import Appointment, Interview
 from interviews.services import (
     appointment_book,
     appointment_check_in,
@@ -108,7 +108,7 @@ def test_check_in_outcome_and_share_from_the_pages(client, airport, cbsa_officer
 
     response = client.post(reverse("interviews:check_in", args=[appointment.pk]))
     assert response.status_code == 302
-    enrolment = Enrolment.objects.get(application=appointment.application)
+    enrolment = Interview.objects.get(application=appointment.application)
     response = client.post(
         reverse("interviews:outcome", args=[enrolment.pk]), {"outcome": "pass", "notes": "Fine."}
     )
@@ -116,7 +116,7 @@ def test_check_in_outcome_and_share_from_the_pages(client, airport, cbsa_officer
     response = client.post(reverse("interviews:share", args=[enrolment.pk]), follow=True)
     assert "now shared with CBP" in response.content.decode()
     enrolment.refresh_from_db()
-    assert enrolment.state == Enrolment.State.SHARED_WITH_CBP
+    assert enrolment.state == Interview.State.SHARED_WITH_CBP
     assert Appointment.objects.get(pk=appointment.pk).status == Appointment.Status.ATTENDED
 
 
@@ -125,7 +125,7 @@ def test_a_refused_outcome_reshows_the_form_with_the_message_and_the_notes(
     client, airport, cbsa_officer
 ):
     appointment = _book_soon(airport)  # not checked in
-    enrolment = Enrolment.objects.get(application=appointment.application)
+    enrolment = Interview.objects.get(application=appointment.application)
     force_login_verified(client, cbsa_officer)
 
     response = client.post(
@@ -140,7 +140,7 @@ def test_a_refused_outcome_reshows_the_form_with_the_message_and_the_notes(
 
 
 def test_an_invalid_outcome_form_names_the_field(client, airport, cbsa_officer):
-    enrolment = Enrolment.objects.get(application=_book_soon(airport, minutes=600).application)
+    enrolment = Interview.objects.get(application=_book_soon(airport, minutes=600).application)
     force_login_verified(client, cbsa_officer)
     response = client.post(reverse("interviews:outcome", args=[enrolment.pk]), {"outcome": "x"})
     assert response.status_code == 400
@@ -165,7 +165,7 @@ def test_cbp_finds_a_shared_traveller_and_completes_the_enrolment(
     cbsa_share_with_cbp(application=application, officer=cbsa_officer)
     found = client.get(reverse("interviews:find"), {"number": application.number})
     assert row in found.content.decode()
-    enrolment = Enrolment.objects.get(application=application)
+    enrolment = Interview.objects.get(application=application)
     page = client.get(reverse("interviews:enrolment", args=[enrolment.pk])).content.decode()
     assert "Shared with CBP" in page
     response = client.post(
@@ -174,15 +174,15 @@ def test_cbp_finds_a_shared_traveller_and_completes_the_enrolment(
     )
     assert response.status_code == 302
     enrolment.refresh_from_db()
-    assert enrolment.state == Enrolment.State.ENROLLED
+    assert enrolment.state == Interview.State.ENROLLED
     timeline = client.get(reverse("interviews:timeline", args=[enrolment.pk])).content.decode()
     assert "Enrolled" in timeline and "Montréal preclearance" in timeline
 
 
 def test_cbp_finds_by_name_and_date_of_birth(client, airport, cbsa_officer, cbp_officer):
     application = _book_soon(airport, minutes=600).application
-    Enrolment.objects.filter(application=application).update(
-        state=Enrolment.State.SHARED_WITH_CBP, shared_at=timezone.now(), cbsa_centre=airport
+    Interview.objects.filter(application=application).update(
+        state=Interview.State.SHARED_WITH_CBP, shared_at=timezone.now(), cbsa_centre=airport
     )
     force_login_verified(client, cbp_officer)
     user = application.applicant.user
@@ -200,7 +200,7 @@ def test_the_find_form_asks_for_enough_to_search(client, cbp_officer):
 
 
 def test_an_officer_of_another_centre_gets_404_on_the_enrolment(client, airport):
-    enrolment = Enrolment.objects.get(application=_book_soon(airport, minutes=600).application)
+    enrolment = Interview.objects.get(application=_book_soon(airport, minutes=600).application)
     stranger = StaffProfileFactory(centres=[CentreFactory()]).user
     force_login_verified(client, stranger)
     for name in ("enrolment", "timeline"):

@@ -13,7 +13,7 @@ from centres.tests.factories import CentreFactory, SlotFactory
 from common.tests.threads import run_at_once
 from enrolment.models import Application
 from enrolment.tests.factories import ApplicationFactory
-from interviews.models import Agency, Appointment, Enrolment, EnrolmentEvent
+from interviews.models import Agency, Appointment, EnrolmentEvent, Interview
 from interviews.services import (
     appointment_book,
     appointment_cancel,
@@ -59,7 +59,7 @@ def _status(appointment) -> str:
 
 
 def _state(appointment) -> str:
-    return Enrolment.objects.get(application=appointment.application_id).state
+    return Interview.objects.get(application=appointment.application_id).state
 
 
 pytestmark = pytest.mark.django_db
@@ -75,10 +75,10 @@ def test_a_booked_appointment_is_marked_missed_once_the_centres_day_is_over(toro
     assert appointments_mark_no_shows(now=TORONTO_MIDNIGHT + MINUTE) == 1
 
     assert _status(appointment) == Appointment.Status.NO_SHOW
-    assert _state(appointment) == Enrolment.State.NO_SHOW
-    (event,) = EnrolmentEvent.objects.filter(enrolment__application=appointment.application_id)
+    assert _state(appointment) == Interview.State.NO_SHOW
+    (event,) = EnrolmentEvent.objects.filter(interview__application=appointment.application_id)
     assert (event.action, event.from_state, event.to_state) == (
-        "no_show", Enrolment.State.AWAITING_INTERVIEW, Enrolment.State.NO_SHOW
+        "no_show", Interview.State.AWAITING_INTERVIEW, Interview.State.NO_SHOW
     )  # fmt: skip
     assert event.actor is None and event.agency == ""  # nobody recorded it: the system did
     assert event.centre == toronto and event.appointment_id == appointment.pk
@@ -112,7 +112,7 @@ def test_checked_in_interviewed_and_cancelled_appointments_are_left_alone(toront
     assert _status(checked_in) == Appointment.Status.CHECKED_IN
     assert _status(interviewed) == Appointment.Status.ATTENDED
     assert _status(cancelled) == Appointment.Status.CANCELLED
-    assert _state(checked_in) == Enrolment.State.AWAITING_INTERVIEW
+    assert _state(checked_in) == Interview.State.AWAITING_INTERVIEW
 
 
 def test_running_twice_marks_once(toronto):
@@ -139,13 +139,13 @@ def test_the_applicant_is_told_and_may_book_again(toronto):
         now=TORONTO_MIDNIGHT + MINUTE,
     )  # fmt: skip
     assert rebooked.status == Appointment.Status.BOOKED
-    assert _state(appointment) == Enrolment.State.AWAITING_INTERVIEW
+    assert _state(appointment) == Interview.State.AWAITING_INTERVIEW
 
 
 def test_a_booked_appointment_the_workflow_cannot_mark_is_left_and_logged(toronto, caplog):
     appointment = _book(toronto, TORONTO_10)
-    Enrolment.objects.filter(application=appointment.application_id).update(
-        state=Enrolment.State.CBSA_PASSED
+    Interview.objects.filter(application=appointment.application_id).update(
+        state=Interview.State.CBSA_PASSED
     )  # not a state the workflow reaches with a booked appointment
 
     with caplog.at_level(logging.WARNING, logger="interviews.services.workflow"):

@@ -385,7 +385,7 @@ def test_an_enrolment_on_arrival_reaches_the_membership_without_the_share(world,
 def test_the_completed_enrolment_names_the_membership_and_its_expiry(world):
     journey = BUILD[A, "enrolled"](Journey(world, A))
     application = fresh(journey.application)
-    membership = application.enrolment.membership
+    membership = application.interview.membership
 
     standing = application_standing(application)
 

@@ -11,7 +11,7 @@ from centres.tests.factories import CentreFactory, SlotFactory
 from common.tests.threads import run_at_once
 from enrolment.models import Membership
 from enrolment.tests.factories import ApplicationFactory
-from interviews.models import Agency, Appointment, Enrolment, EnrolmentEvent
+from interviews.models import Agency, Appointment, EnrolmentEvent, Interview
 from interviews.services import (
     InterviewError,
     appointment_book,
@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 UTC = datetime.UTC
 NOW = datetime.datetime(2025, 6, 2, 14, 0, tzinfo=UTC)
-S = Enrolment.State
+S = Interview.State
 CBSA, CBP = Agency.CBSA, Agency.CBP
 
 
@@ -74,7 +74,7 @@ def test_two_cbsa_officers_recording_pass_and_refuse_at_once_only_one_outcome_st
 
     (winner,), (loser,) = _split(results)
     assert loser.code == "illegal_transition"
-    enrolment = Enrolment.objects.get(application=application)
+    enrolment = Interview.objects.get(application=application)
     assert enrolment.state == winner.to_state
     assert winner.to_state in (S.CBSA_PASSED, S.REFUSED)
     assert list(enrolment.events.values_list("action", flat=True)) == [winner.action]
@@ -97,8 +97,8 @@ def test_eight_cbsa_officers_recording_outcomes_at_once_make_one_move(airport):
 
     (winner,), losers = _split(results)
     assert {e.code for e in losers} == {"illegal_transition"}
-    assert EnrolmentEvent.objects.filter(enrolment__application=application).count() == 1
-    assert Enrolment.objects.get(application=application).state == winner.to_state
+    assert EnrolmentEvent.objects.filter(interview__application=application).count() == 1
+    assert Interview.objects.get(application=application).state == winner.to_state
 
 
 def test_two_cbsa_officers_sharing_at_once_share_once(airport):
@@ -113,7 +113,7 @@ def test_two_cbsa_officers_sharing_at_once_share_once(airport):
 
     (winner,), (loser,) = _split(results)
     assert loser.code == "illegal_transition"
-    enrolment = Enrolment.objects.get(application=application)
+    enrolment = Interview.objects.get(application=application)
     assert enrolment.state == S.SHARED_WITH_CBP
     assert enrolment.shared_by == winner.actor
     assert enrolment.events.filter(action="share_with_cbp").count() == 1
@@ -131,7 +131,7 @@ def test_cbsa_and_cbp_passing_a_joint_interview_at_once_enrol_once_with_one_memb
 
     winners, _losers = _split(results)
     assert len(winners) == 2  # both parts pass: serialised, not refused
-    enrolment = Enrolment.objects.get(application=application)
+    enrolment = Interview.objects.get(application=application)
     assert enrolment.state == S.ENROLLED
     first, second = enrolment.events.all()
     assert first.to_state in (S.CBSA_PASSED, S.CBP_PASSED)
@@ -153,7 +153,7 @@ def test_a_check_in_and_a_no_show_at_once_only_one_applies(airport):
 
     (winner,), (loser,) = _split(results)
     appointment.refresh_from_db()
-    enrolment = Enrolment.objects.get(application=application)
+    enrolment = Interview.objects.get(application=application)
     if isinstance(winner, Appointment):
         assert loser.code == "appointment_not_missed"
         assert appointment.status == Appointment.Status.CHECKED_IN
@@ -182,7 +182,7 @@ def test_expiry_racing_the_cbp_pass_only_one_applies(airport):
 
     (winner,), (loser,) = _split(results)
     assert loser.code == "illegal_transition"
-    enrolment = Enrolment.objects.get(application=application)
+    enrolment = Interview.objects.get(application=application)
     assert enrolment.state == winner.to_state
     assert enrolment.events.filter(from_state=S.SHARED_WITH_CBP).count() == 1
     issued = Membership.objects.filter(applicant=application.applicant).count()
@@ -207,7 +207,7 @@ def test_rebooking_two_slots_at_once_after_a_no_show_rebooks_once(airport):
 
     (winner,), (loser,) = _split(results)
     assert loser.code == "already_booked"
-    enrolment = Enrolment.objects.get(application=application)
+    enrolment = Interview.objects.get(application=application)
     assert enrolment.state == S.AWAITING_INTERVIEW
     assert list(enrolment.events.values_list("action", flat=True)) == ["no_show", "rebook"]
     assert Appointment.objects.filter(application=application, status="booked").get() == winner

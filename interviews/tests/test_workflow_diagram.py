@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 
 from enrolment.models import Application
 from interviews.management.commands.workflow_diagram import render
-from interviews.models import TERMINAL_STATES, TRANSITIONS, Enrolment
+from interviews.models import TERMINAL_STATES, TRANSITIONS, Interview
 
 DOC = settings.BASE_DIR / "docs" / "workflow.md"
 
@@ -51,9 +51,9 @@ def test_check_passes_when_up_to_date_and_fails_on_drift(tmp_path):
 def test_every_state_is_in_the_diagram():
     diagram = _mermaid(render())
     assert diagram.startswith("stateDiagram-v2\n")
-    for state in Enrolment.State.values:
+    for state in Interview.State.values:
         assert re.search(rf"^    state \".+\" as {state}$", diagram, re.MULTILINE), state
-    assert f"    [*] --> {Enrolment.State.AWAITING_INTERVIEW}\n" in diagram
+    assert f"    [*] --> {Interview.State.AWAITING_INTERVIEW}\n" in diagram
     ends = set(re.findall(r"^    (\w+) --> \[\*\]$", diagram, re.MULTILINE))
     assert ends == set(TERMINAL_STATES)
 

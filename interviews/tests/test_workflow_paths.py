@@ -9,7 +9,7 @@ from centres.models import StaffProfile
 from centres.tests.factories import CentreFactory, SlotFactory
 from enrolment.models import Membership
 from enrolment.tests.factories import ApplicationFactory, MembershipFactory
-from interviews.models import Appointment, Enrolment
+from interviews.models import Appointment, Interview
 from interviews.services import (
     InterviewError,
     appointment_book,
@@ -60,8 +60,8 @@ def test_the_airport_path_ends_with_a_membership(airport, preclearance):
         application=application, officer=cbp, outcome="pass", centre=preclearance
     )
 
-    enrolment = Enrolment.objects.get(application=application)
-    assert enrolment.state == Enrolment.State.ENROLLED
+    enrolment = Interview.objects.get(application=application)
+    assert enrolment.state == Interview.State.ENROLLED
     assert [e.to_state for e in enrolment.events.all()] == [
         "cbsa_passed", "shared_with_cbp", "enrolled"
     ]  # fmt: skip
@@ -83,8 +83,8 @@ def test_the_joint_path_completes_when_both_agencies_pass():
     interview_record_outcome(application=application, officer=cbp, outcome="pass")
     interview_record_outcome(application=application, officer=cbsa, outcome="pass")
 
-    enrolment = Enrolment.objects.get(application=application)
-    assert enrolment.state == Enrolment.State.ENROLLED
+    enrolment = Interview.objects.get(application=application)
+    assert enrolment.state == Interview.State.ENROLLED
     old_expiry = member.expires_on
     member.refresh_from_db()
     # Renewed before expiry: the new five-year term starts at the old expiry date.
@@ -118,4 +118,4 @@ def test_the_split_site_path_finishes_at_the_us_counterpart():
     assert error.value.code == "wrong_centre"
     interview_record_outcome(application=application, officer=cbp, outcome="pass")
 
-    assert Enrolment.objects.get(application=application).state == Enrolment.State.ENROLLED
+    assert Interview.objects.get(application=application).state == Interview.State.ENROLLED

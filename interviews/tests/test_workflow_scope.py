@@ -18,7 +18,7 @@ from centres.tests.factories import CentreFactory, SlotFactory
 from common.models import AuditEvent
 from enrolment.models import Application, Membership
 from enrolment.tests.factories import ApplicationFactory, MembershipFactory, UserFactory
-from interviews.models import Agency, Appointment, Enrolment, EnrolmentEvent
+from interviews.models import Agency, Appointment, EnrolmentEvent, Interview
 from interviews.selectors import enrolments_visible_to, travellers_find
 from interviews.services import (
     InterviewError,
@@ -37,7 +37,7 @@ pytestmark = pytest.mark.django_db
 
 UTC = datetime.UTC
 NOW = datetime.datetime(2025, 6, 2, 14, 0, tzinfo=UTC)
-S = Enrolment.State
+S = Interview.State
 CBSA, CBP = Agency.CBSA, Agency.CBP
 
 ROLES = (
@@ -65,7 +65,7 @@ def _staff(role, *centres):
 
 def _snapshot():
     return {
-        "enrolments": list(Enrolment.objects.order_by("pk").values()),
+        "enrolments": list(Interview.objects.order_by("pk").values()),
         "events": list(EnrolmentEvent.objects.order_by("pk").values_list("pk", flat=True)),
         "appointments": list(
             Appointment.objects.order_by("pk").values_list("pk", "status", "slot_id")
@@ -287,7 +287,7 @@ def test_each_role_may_do_exactly_what_its_scope_allows(kind, setup, action, rol
         assert EnrolmentEvent.objects.count() == events_before + 1
         assert result.actor == user
         assert result.agency == user.staff_profile.agency
-        assert Enrolment.objects.get(application=scene.application).state == result.to_state
+        assert Interview.objects.get(application=scene.application).state == result.to_state
 
 
 def test_the_matrix_covers_every_workflow_action_on_both_scenes():
@@ -468,7 +468,7 @@ def _enrolment_at(centre, *, until, application=None, cbsa=None):
         interview_record_outcome(application=application, officer=cbsa, outcome=outcome)
         if until == "shared":
             cbsa_share_with_cbp(application=application, officer=cbsa)
-    return Enrolment.objects.get_or_create(application=application)[0]
+    return Interview.objects.get_or_create(application=application)[0]
 
 
 @pytest.fixture
@@ -608,7 +608,7 @@ def test_cbp_finds_a_new_member_by_the_number_just_issued(population):
     interview_record_outcome(
         application=shared.application, officer=population.people["cbp_split"], outcome="pass"
     )
-    number = Enrolment.objects.get(pk=shared.pk).membership.number
+    number = Interview.objects.get(pk=shared.pk).membership.number
 
     assert _found(population, "cbp_split", number=number) == {"split_shared"}
 

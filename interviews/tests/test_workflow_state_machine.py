@@ -46,8 +46,8 @@ from interviews.models import (
     TERMINAL_STATES,
     Agency,
     Appointment,
-    Enrolment,
     EnrolmentEvent,
+    Interview,
     path_for_centre,
     transition_for,
 )
@@ -67,7 +67,7 @@ from interviews.tests.factories import StaffProfileFactory
 
 pytestmark = pytest.mark.django_db
 
-S = Enrolment.State
+S = Interview.State
 UTC = datetime.UTC
 # A Monday morning; the clock only moves forward from here.
 BASE = datetime.datetime(2030, 3, 4, 7, 0, tzinfo=UTC)
@@ -259,7 +259,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         return (
             EnrolmentEvent.objects.count(),
             list(
-                Enrolment.objects.order_by("pk").values_list(
+                Interview.objects.order_by("pk").values_list(
                     "pk",
                     "state",
                     "membership",
@@ -326,7 +326,7 @@ class WorkflowMachine(RuleBasedStateMachine):
     def _check_completion(self, application: Application, event, old_expiry) -> None:
         if event is None or event.to_state != S.ENROLLED:
             return
-        enrolment = Enrolment.objects.select_related("membership").get(application=application)
+        enrolment = Interview.objects.select_related("membership").get(application=application)
         membership = enrolment.membership
         today = self.now.date()
         assert membership is not None and enrolment.completed_at == self.now
@@ -380,7 +380,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         if self.state[application.pk] == S.NO_SHOW:
             # Booking again after a missed interview is itself a transition.
             assert EnrolmentEvent.objects.count() == events_before + 1
-            rebook = EnrolmentEvent.objects.filter(enrolment__application=application).last()
+            rebook = EnrolmentEvent.objects.filter(interview__application=application).last()
             assert rebook.action == "rebook"
             self._record(application, rebook)
         else:
@@ -472,7 +472,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         if event is not None:
             assert event.action == "share_with_cbp"
             self._record(application, event)
-            assert Enrolment.objects.get(application=application).shared_at == self.now
+            assert Interview.objects.get(application=application).shared_at == self.now
 
     @rule(data=st.data(), clear=st.booleans())
     def decide_review(self, data, clear: bool) -> None:
@@ -581,7 +581,7 @@ class WorkflowMachine(RuleBasedStateMachine):
             assert EnrolmentEvent.objects.count() == events_before + 1
             self._record(
                 application,
-                EnrolmentEvent.objects.filter(enrolment__application=application).last(),
+                EnrolmentEvent.objects.filter(interview__application=application).last(),
             )
 
     def _advance_attend(self, data, appointment: Appointment) -> None:
@@ -619,7 +619,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         )
 
     def _advance_share(self, application: Application) -> None:
-        cbsa_centre = Enrolment.objects.get(application=application).cbsa_centre
+        cbsa_centre = Interview.objects.get(application=application).cbsa_centre
         officer = self._officers(Agency.CBSA, cbsa_centre)[0]
         event = self._call(
             "advance: share", cbsa_share_with_cbp, expect=True, application=application,
@@ -660,7 +660,7 @@ class WorkflowMachine(RuleBasedStateMachine):
     def _advance_review(self, data, application: Application) -> None:
         clear = data.draw(st.sampled_from([True, False]), label="clear")
         referral = EnrolmentEvent.objects.filter(
-            enrolment__application=application, action__endswith="_refer"
+            interview__application=application, action__endswith="_refer"
         ).last()
         action = "review_clear" if clear else "review_refuse"
         legal = self._legal_now(application, action, referral.agency)
@@ -677,7 +677,7 @@ class WorkflowMachine(RuleBasedStateMachine):
 
     @invariant()
     def every_state_is_declared_and_modelled(self) -> None:
-        states = dict(Enrolment.objects.values_list("application_id", "state"))
+        states = dict(Interview.objects.values_list("application_id", "state"))
         for application_pk, modelled in self.state.items():
             actual = states.get(application_pk, S.AWAITING_INTERVIEW)
             assert actual in S.values
@@ -691,8 +691,8 @@ class WorkflowMachine(RuleBasedStateMachine):
     def history_is_a_chain_and_respects_the_paths(self) -> None:
         events = collections.defaultdict(list)
         for event in EnrolmentEvent.objects.select_related("centre").order_by("created_at", "id"):
-            events[event.enrolment_id].append(event)
-        for enrolment in Enrolment.objects.select_related("application"):
+            events[event.interview_id].append(event)
+        for enrolment in Interview.objects.select_related("application"):
             history = events.get(enrolment.pk, [])
             path = enrolment.application.path
             state = S.AWAITING_INTERVIEW
@@ -736,12 +736,12 @@ class WorkflowMachine(RuleBasedStateMachine):
     def a_finished_enrolment_holds_no_appointment(self) -> None:
         assert not Appointment.objects.filter(
             status__in=Appointment.ACTIVE,
-            application__enrolment__state__in=TERMINAL_STATES,
+            application__interview__state__in=TERMINAL_STATES,
         ).exists()
 
     @invariant()
     def enrolled_exactly_when_a_membership_is_linked(self) -> None:
-        for state, membership, completed_at in Enrolment.objects.values_list(
+        for state, membership, completed_at in Interview.objects.values_list(
             "state", "membership", "completed_at"
         ):
             assert (state == S.ENROLLED) == (membership is not None)

@@ -23,8 +23,8 @@ from interviews.models import (
     Agency,
     Appointment,
     CbpSite,
-    Enrolment,
     EnrolmentEvent,
+    Interview,
     Transition,
     transition_for,
 )
@@ -47,7 +47,7 @@ pytestmark = pytest.mark.django_db
 
 UTC = datetime.UTC
 NOW = datetime.datetime(2025, 6, 2, 14, 0, tzinfo=UTC)  # a Monday afternoon
-S = Enrolment.State
+S = Interview.State
 AIRPORT, JOINT, SPLIT = (
     Application.Path.AIRPORT, Application.Path.JOINT, Application.Path.SPLIT_SITE
 )  # fmt: skip
@@ -78,8 +78,8 @@ class World:
     def applicant(self):
         return self.application.applicant.user
 
-    def enrolment(self) -> Enrolment:
-        return Enrolment.objects.get(application=self.application)
+    def enrolment(self) -> Interview:
+        return Interview.objects.get(application=self.application)
 
     def appointment(self) -> Appointment:
         """The application's latest appointment."""
@@ -175,7 +175,7 @@ def _put_in(world, state, *, checked_in=True, review_agency="", resume=""):
     appointment = _book(world)
     if checked_in and state != S.NO_SHOW:
         _check_in(world)
-    Enrolment.objects.get_or_create(application=world.application)
+    Interview.objects.get_or_create(application=world.application)
     if state == S.AWAITING_INTERVIEW:
         return
     status = Appointment.Status.NO_SHOW if state == S.NO_SHOW else Appointment.Status.ATTENDED
@@ -190,13 +190,13 @@ def _put_in(world, state, *, checked_in=True, review_agency="", resume=""):
         fields.update(shared_at=NOW - datetime.timedelta(hours=1), shared_by=world.cbsa)
     if state == S.UNDER_REVIEW:
         fields.update(review_agency=review_agency, resume_state=resume)
-    Enrolment.objects.filter(application=world.application).update(**fields)
+    Interview.objects.filter(application=world.application).update(**fields)
 
 
 def _snapshot():
     """Everything a refused move must leave exactly as it was."""
     return {
-        "enrolments": list(Enrolment.objects.order_by("pk").values()),
+        "enrolments": list(Interview.objects.order_by("pk").values()),
         "events": list(EnrolmentEvent.objects.order_by("pk").values_list("pk", flat=True)),
         "appointments": list(
             Appointment.objects.order_by("pk").values_list("pk", "status", "slot_id")
@@ -265,7 +265,7 @@ def test_each_declared_transition_moves_the_enrolment_and_writes_one_history_row
 
     enrolment = world.enrolment()
     assert enrolment.state == t.target
-    event = EnrolmentEvent.objects.get(enrolment=enrolment)  # exactly one row
+    event = EnrolmentEvent.objects.get(interview=enrolment)  # exactly one row
     assert (event.action, event.from_state, event.to_state) == (t.action, t.source, t.target)
     assert event.agency == (t.agency or "")
     assert event.created_at == NOW

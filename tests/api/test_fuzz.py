@@ -38,7 +38,7 @@ from schemathesis.specs.openapi.checks import (
 from centres.tests.factories import CentreFactory, SlotFactory
 from common.tests.helpers import force_login_verified
 from enrolment.tests.factories import ApplicantFactory, ApplicationFactory
-from interviews.models import Enrolment
+from interviews.models import Interview
 from interviews.services import appointment_book
 from interviews.services.waitlist import waitlist_request_create
 from interviews.services.workflow import appointment_check_in
@@ -120,7 +120,7 @@ def fuzz_world(db, applicant, other_applicant):
             "/api/v1/appointments/{id}": [appointment.pk],
             "/api/v1/officer/appointments/{id}": [appointment.pk, today.pk, checked_in.pk],
             "/api/v1/officer/enrolments/{id}": list(
-                Enrolment.objects.filter(
+                Interview.objects.filter(
                     application__in=[application, today.application, checked_in.application]
                 ).values_list("pk", flat=True)
             ),

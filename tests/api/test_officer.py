@@ -13,7 +13,7 @@ from centres.tests.factories import CentreFactory, SlotFactory
 from common.tests.helpers import force_login_verified
 from enrolment.models import Membership
 from enrolment.tests.factories import ApplicationFactory
-from interviews.models import Appointment, Enrolment
+from interviews.models import Appointment, Interview
 from interviews.services import appointment_book
 from interviews.tests.factories import officer
 from tests.api.conftest import TODAY, assert_error, at
@@ -49,8 +49,8 @@ def _booked(centre, starts_at=None, application=None) -> Appointment:
     return appointment_book(application=application, slot=slot, actor=application.applicant.user)
 
 
-def _enrolment_of(appointment) -> Enrolment:
-    return Enrolment.objects.get(application=appointment.application)
+def _enrolment_of(appointment) -> Interview:
+    return Interview.objects.get(application=appointment.application)
 
 
 @pytest.fixture
@@ -202,7 +202,7 @@ def test_the_airport_path_cbsa_pass_share_then_cbp_pass_at_preclearance(
         ("enrolled", "cbp", preclearance.pk),
     ]
     enrolment.refresh_from_db()
-    assert enrolment.state == Enrolment.State.ENROLLED
+    assert enrolment.state == Interview.State.ENROLLED
     assert enrolment.shared_by == cbsa
     assert [e.actor for e in enrolment.events.all()] == [cbsa, cbsa, cbp]
 
@@ -222,7 +222,7 @@ def test_the_joint_path_cbp_checks_in_and_both_agencies_pass(blaine, joint_cbsa,
     assert response.status_code == 200
     assert response.json()["state"] == "enrolled"
     assert response.json()["path"] == "joint"
-    assert [e.action for e in Enrolment.objects.get(pk=enrolment.pk).events.all()] == [
+    assert [e.action for e in Interview.objects.get(pk=enrolment.pk).events.all()] == [
         "cbp_pass",
         "cbsa_pass",
     ]

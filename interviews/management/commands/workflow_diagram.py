@@ -12,7 +12,7 @@ from django.utils import translation
 
 from common.management.generated_doc import GeneratedDocCommand
 from enrolment.models import Application
-from interviews.models import TERMINAL_STATES, TRANSITIONS, Agency, Enrolment, Transition
+from interviews.models import TERMINAL_STATES, TRANSITIONS, Agency, Interview, Transition
 
 DEFAULT_OUTPUT = Path(settings.BASE_DIR) / "docs" / "workflow.md"
 
@@ -90,15 +90,15 @@ def _edge_label(action: str, variants: Iterable[Transition]) -> str:
 
 def _mermaid() -> list[str]:
     lines = ["```mermaid", "stateDiagram-v2"]
-    for value, label in Enrolment.State.choices:
+    for value, label in Interview.State.choices:
         lines.append(f'    state "{label}" as {value}')
-    lines.append(f"    [*] --> {Enrolment.State.AWAITING_INTERVIEW}")
+    lines.append(f"    [*] --> {Interview.State.AWAITING_INTERVIEW}")
     edges: dict[tuple[str, str, str], list[Transition]] = {}
     for t in TRANSITIONS:
         edges.setdefault((t.source, t.target, t.action), []).append(t)
     for (source, target, action), variants in edges.items():
         lines.append(f"    {source} --> {target}: {_edge_label(action, variants)}")
-    for value in Enrolment.State.values:
+    for value in Interview.State.values:
         if value in TERMINAL_STATES:
             lines.append(f"    {value} --> [*]")
     lines.append("```")
