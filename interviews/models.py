@@ -77,7 +77,7 @@ class Appointment(models.Model):
         Application, on_delete=models.PROTECT, related_name="appointments"
     )
     slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="appointments")
-    step = models.CharField(_("interview step"), max_length=16, choices=Step.choices)
+    step = models.CharField(_("interview step"), max_length=16, choices=Step)
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.BOOKED
     )
@@ -147,7 +147,7 @@ class Interview(models.Model):
         Centre, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     # While under review: which agency referred, and the state a clearance resumes from.
-    review_agency = models.CharField(max_length=8, choices=Agency.choices, blank=True)
+    review_agency = models.CharField(max_length=8, choices=Agency, blank=True)
     resume_state = models.CharField(max_length=32, choices=State.choices, blank=True)
     shared_at = models.DateTimeField(_("shared with CBP at"), null=True, blank=True)
     shared_by = models.ForeignKey(
@@ -315,7 +315,7 @@ class EnrolmentEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    agency = models.CharField(_("agency"), max_length=8, choices=Agency.choices, blank=True)
+    agency = models.CharField(_("agency"), max_length=8, choices=Agency, blank=True)
     centre = models.ForeignKey(
         Centre, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
