@@ -21,24 +21,17 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from common.errors import ApplicationError
+from common.errors import STATUS_FOR_KIND, ApplicationError
 from common.permissions import is_verified, needs_second_factor
 from common.ratelimit import client_ip
 
 logger = logging.getLogger(__name__)
 
-_STATUS_FOR_KIND = {
-    "conflict": status.HTTP_409_CONFLICT,
-    "not_found": status.HTTP_404_NOT_FOUND,
-    "invalid": status.HTTP_400_BAD_REQUEST,
-    "forbidden": status.HTTP_403_FORBIDDEN,
-}
-
 
 def exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
         body = {"code": exc.code, "message": str(exc.message), "fields": {}}
-        return Response(body, status=_STATUS_FOR_KIND[exc.kind])
+        return Response(body, status=STATUS_FOR_KIND[exc.kind])
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -12,6 +12,15 @@ from typing import Literal
 
 ErrorKind = Literal["conflict", "not_found", "invalid", "forbidden"]
 
+# The HTTP status of each kind, for the API's handler (``common.api``) and the pages
+# (``common.shortcuts.refusal_status``) alike.
+STATUS_FOR_KIND: dict[str, int] = {
+    "conflict": 409,
+    "not_found": 404,
+    "invalid": 400,
+    "forbidden": 403,
+}
+
 
 class ApplicationError(Exception):
     def __init__(

@@ -11,8 +11,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.api import APPLICANT_ERRORS, error_responses
+from common.shortcuts import found_or_404
 from enrolment.models import Application
-from enrolment.selectors import own_application_or_404
+from enrolment.selectors import own_application
 from interviews.models import Appointment
 from interviews.standing import application_standing
 
@@ -120,6 +121,6 @@ class ApplicationDetailView(APIView):
         tags=["applicant"],
     )
     def get(self, request, number: str):
-        own_application_or_404(request.user, number)  # the one ownership check
+        found_or_404(own_application(request.user, number))  # the one ownership check
         application = own_applications(request.user).get(number=number)
         return Response(ApplicationSerializer(application, context={"now": timezone.now()}).data)

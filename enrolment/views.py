@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from common.errors import ApplicationError
+from common.shortcuts import found_or_404
 from enrolment.forms import LinkApplicationForm
-from enrolment.selectors import applicant_of, own_application_or_404
+from enrolment.selectors import applicant_of, own_application
 from enrolment.services import application_link
 from interviews.models import Appointment, WaitlistRequest
 from interviews.standing import BOOK, application_history, application_standing
@@ -118,7 +119,7 @@ def link_application(request):
 @require_GET
 @login_required
 def history(request, number: str):
-    application = own_application_or_404(request.user, number)
+    application = found_or_404(own_application(request.user, number))
     return render(
         request,
         "enrolment/history.html",

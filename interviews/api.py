@@ -19,9 +19,10 @@ from centres.api import local_iso
 from centres.models import Centre, Slot
 from common.api import APPLICANT_ERRORS, BookingRateThrottle, error_responses
 from common.inputs import MAX_LIST_ITEMS, DateSerializerField, IdRelatedField
-from enrolment.selectors import own_application_or_404
+from common.shortcuts import found_or_404
+from enrolment.selectors import own_application
 from interviews.models import Appointment, WaitlistRequest
-from interviews.selectors import appointments_visible_to, own_appointment_or_404
+from interviews.selectors import appointments_visible_to, own_appointment
 from interviews.services import appointment_book, appointment_cancel, appointment_reschedule
 from interviews.services.waitlist import waitlist_request_cancel, waitlist_request_create
 
@@ -216,11 +217,13 @@ class AppointmentBookView(_ThrottledAction, APIView):
     def post(self, request):
         data = BookSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        application = own_application_or_404(request.user, data.validated_data["application"])
+        application = found_or_404(
+            own_application(request.user, data.validated_data["application"])
+        )
         appointment = appointment_book(
             application=application, slot=data.validated_data["slot"], actor=request.user
         )
-        appointment = own_appointment_or_404(request.user, appointment.pk)
+        appointment = found_or_404(own_appointment(request.user, appointment.pk))
         return Response(AppointmentSerializer(appointment).data, status=status.HTTP_201_CREATED)
 
 
@@ -245,13 +248,13 @@ class AppointmentRescheduleView(_ThrottledAction, APIView):
         tags=["applicant"],
     )
     def post(self, request, pk: int):
-        appointment = own_appointment_or_404(request.user, pk)
+        appointment = found_or_404(own_appointment(request.user, pk))
         data = RescheduleSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         new = appointment_reschedule(
             appointment=appointment, slot=data.validated_data["slot"], actor=request.user
         )
-        new = own_appointment_or_404(request.user, new.pk)
+        new = found_or_404(own_appointment(request.user, new.pk))
         return Response(AppointmentSerializer(new).data, status=status.HTTP_201_CREATED)
 
 
@@ -285,9 +288,9 @@ class AppointmentCancelView(_ThrottledAction, APIView):
         tags=["applicant"],
     )
     def post(self, request, pk: int):
-        appointment = own_appointment_or_404(request.user, pk)
+        appointment = found_or_404(own_appointment(request.user, pk))
         appointment = appointment_cancel(appointment=appointment, actor=request.user)
-        appointment = own_appointment_or_404(request.user, appointment.pk)
+        appointment = found_or_404(own_appointment(request.user, appointment.pk))
         return Response(AppointmentSerializer(appointment).data)
 
 
@@ -363,7 +366,7 @@ class WaitlistRequestListView(_ThrottledAction, APIView):
         data = WaitlistCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         wish = data.validated_data
-        application = own_application_or_404(request.user, wish["application"])
+        application = found_or_404(own_application(request.user, wish["application"]))
         waiting = waitlist_request_create(
             application=application,
             actor=request.user,

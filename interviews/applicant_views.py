@@ -25,12 +25,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 from centres.models import Centre, Slot
 from centres.selectors import centres_with_soonest_slot, days_with_open_slots, slots_open_on_day
 from common.inputs import InputError, read_date, read_id
+from common.shortcuts import found_or_404, refusal_status
 from enrolment.models import Application
-from enrolment.selectors import own_application_or_404
+from enrolment.selectors import own_application
 from interviews.errors import InterviewError
 from interviews.models import PATH_BOOKING, Appointment, SlotHold, path_for_centre
 from interviews.notifications import appointment_calendar
-from interviews.selectors import own_appointment_or_404
+from interviews.selectors import own_appointment
 from interviews.services import (
     appointment_cancel,
     hold_confirm,
@@ -49,7 +50,7 @@ def _paths_open_to(application: Application) -> list[str]:
 
 
 def _bookable_application(request, number: str) -> Application:
-    application = own_application_or_404(request.user, number)
+    application = found_or_404(own_application(request.user, number))
     if not application.may_book:
         raise Http404
     return application
@@ -161,9 +162,7 @@ def choose_time(request, number: str, centre_pk: int):
                     now=now,
                 )
             except InterviewError as refusal:
-                if refusal.kind == "not_found":
-                    raise Http404 from None
-                error, status = refusal.message, 409
+                error, status = refusal.message, refusal_status(refusal)
             else:
                 return redirect("booking:hold", number=application.number)
     start_from = _parse_day(request.GET.get("from"))
@@ -309,7 +308,7 @@ def _step_of(held: SlotHold) -> str:
 @require_GET
 @login_required
 def appointment_detail(request, pk: int):
-    appointment = own_appointment_or_404(request.user, pk)
+    appointment = found_or_404(own_appointment(request.user, pk))
     centre = appointment.slot.centre
     return render(
         request,
@@ -330,13 +329,12 @@ def appointment_detail(request, pk: int):
 @login_required
 def appointment_cancel_view(request, pk: int):
     """GET asks "are you sure?"; POST cancels."""
-    appointment = own_appointment_or_404(request.user, pk)
+    appointment = found_or_404(own_appointment(request.user, pk))
     if request.method == "POST":
         try:
             appointment_cancel(appointment=appointment, actor=request.user)
         except InterviewError as refusal:
-            if refusal.kind == "not_found":
-                raise Http404 from None
+            refusal_status(refusal)  # a 404, or the message below
             messages.error(request, refusal.message)
             return redirect("booking:appointment", pk=appointment.pk)
         messages.success(
@@ -359,7 +357,7 @@ def appointment_cancel_view(request, pk: int):
 @require_GET
 @login_required
 def appointment_ics(request, pk: int):
-    appointment = own_appointment_or_404(request.user, pk)
+    appointment = found_or_404(own_appointment(request.user, pk))
     response = HttpResponse(
         appointment_calendar(appointment, language=request.LANGUAGE_CODE),
         content_type="text/calendar; charset=utf-8",

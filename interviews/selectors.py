@@ -9,7 +9,6 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
 from centres.models import Centre, StaffProfile
 from centres.selectors import is_programme_admin, staff_profile_of
@@ -129,15 +128,12 @@ def appointments_visible_to(user) -> QuerySet[Appointment]:
     return appointments.filter(slot__centre__in=profile.centres.all())
 
 
-def own_appointment_or_404(user, pk: int) -> Appointment:
+def own_appointment(user, pk: int) -> Appointment | None:
     """The signed-in applicant's own appointment (staff included: only their own here)."""
-    appointment = (
+    return (
         Appointment.objects.select_related("slot__centre", "application")
         .filter(
             pk=pk, application__applicant__user=user, application__applicant__user__isnull=False
         )
         .first()
     )
-    if appointment is None:
-        raise Http404
-    return appointment

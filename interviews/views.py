@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from centres.selectors import centres_of_staff, staff_profile_of
 from common.permissions import staff_verified_required
+from common.shortcuts import refusal_status
 from interviews.errors import InterviewError
 from interviews.forms import DayForm, FindTravellerForm, OutcomeForm, ReviewForm
 from interviews.models import PATH_BOOKING, Agency, CbpSite, Interview
@@ -43,8 +44,7 @@ def _enrolment_or_404(request, pk: int) -> Interview:
 
 
 def _refused(request, error: InterviewError) -> None:
-    if error.kind == "not_found":
-        raise Http404
+    refusal_status(error)  # a 404, or the message below
     messages.error(request, error.message)
 
 

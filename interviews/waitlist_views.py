@@ -21,7 +21,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from centres.models import Centre
 from common import inputs
-from enrolment.selectors import own_application_or_404
+from common.shortcuts import found_or_404, refusal_status
+from enrolment.selectors import own_application
 from interviews.errors import InterviewError
 from interviews.models import WaitlistRequest
 from interviews.services.waitlist import (
@@ -122,7 +123,7 @@ class WaitlistForm(forms.Form):
 
 
 def _waiting_application(request, number: str):
-    application = own_application_or_404(request.user, number)
+    application = found_or_404(own_application(request.user, number))
     if not application.may_book:
         raise Http404
     return application
@@ -178,10 +179,8 @@ def waitlist_new(request, number: str):
                 now=now,
             )
         except InterviewError as refusal:
-            if refusal.kind == "not_found":
-                raise Http404 from None
+            status = refusal_status(refusal)
             form.add_error(None, refusal.message)
-            status = 400 if refusal.kind == "invalid" else 409
         else:
             messages.success(
                 request,
@@ -222,8 +221,7 @@ def waitlist_stop(request, pk: int):
     try:
         waitlist_request_cancel(waitlist_request=waiting, actor=request.user)
     except InterviewError as refusal:
-        if refusal.kind == "not_found":
-            raise Http404 from None
+        refusal_status(refusal)  # a 404, or the message below
         messages.error(request, refusal.message)
     else:
         messages.success(request, _("We have stopped looking for an earlier time for you."))
