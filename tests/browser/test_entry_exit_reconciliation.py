@@ -3,7 +3,7 @@ their charts and tables (English and French, desktop and phone), the review queu
 review opened after a stated purpose and decided, and the suspected overstays; every page
 through axe-core, each looked at in a screenshot."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
@@ -14,8 +14,7 @@ from playwright.sync_api import expect
 from common.tests.helpers import force_login_verified
 from entry_exit.models import AccessLogEntry
 from entry_exit.reconciliation.models import ExitMatch, Outcome
-from entry_exit.reconciliation.services import reconciliation_run
-from entry_exit.reconciliation.tests.factories import exit_match_for_review
+from entry_exit.reconciliation.tests.factories import crossings_matched, exit_match_for_review
 from entry_exit.tests.factories import CrossingRecordFactory
 from entry_exit.tests.people import analyst
 from tests.browser.helpers import axe_check, screenshot
@@ -41,25 +40,12 @@ def _signed_in(context, site, user):
 def matched(transactional_db):
     """A week of crossings: each day an entry and its exit, an exit with no entry, and a
     visitor whose six months ran out without an exit."""
-    start = timezone.now() - timedelta(days=7)
-    for n in range(7):
-        at = start + timedelta(days=n)
-        CrossingRecordFactory(document_number=f"M{n}", occurred_at=at)
-        CrossingRecordFactory(
-            us_entry=True, document_number=f"M{n}", occurred_at=at + timedelta(hours=2)
-        )
-        CrossingRecordFactory(
-            us_entry=True,
-            document_number=f"N{n}",
-            date_of_birth=date(1990, 1, 1) + timedelta(days=n),
-            occurred_at=at + timedelta(hours=3),
-        )
     CrossingRecordFactory(
         document_number="V0000001",
         status="foreign_national",
         occurred_at=timezone.now() - timedelta(days=200),
     )
-    reconciliation_run()  # the stays too
+    crossings_matched(7)  # and the matching, the stays too
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -12,7 +12,7 @@ from common.tests.helpers import force_login_verified
 from entry_exit.models import AccessLogEntry
 from entry_exit.reconciliation.models import ExitMatch, Outcome, Stay
 from entry_exit.reconciliation.services import reconciliation_run, stays_record
-from entry_exit.reconciliation.tests.factories import exit_match_for_review
+from entry_exit.reconciliation.tests.factories import crossings_matched, exit_match_for_review
 from entry_exit.tests.factories import CrossingRecordFactory, PortFactory
 from entry_exit.tests.people import Role, analyst, staff
 
@@ -32,24 +32,6 @@ def _client(user) -> Client:
     return client
 
 
-def _crossings(days: int):
-    """Each day: an entry and its exit, plus an exit with no entry."""
-    start = timezone.now() - timedelta(days=days)
-    for n in range(days):
-        at = start + timedelta(days=n)
-        CrossingRecordFactory(document_number=f"M{n}", occurred_at=at)
-        CrossingRecordFactory(
-            us_entry=True, document_number=f"M{n}", occurred_at=at + timedelta(hours=2)
-        )
-        CrossingRecordFactory(
-            us_entry=True,
-            document_number=f"N{n}",
-            date_of_birth=date(1990, 1, 1) + timedelta(days=n),
-            occurred_at=at + timedelta(hours=3),
-        )
-    reconciliation_run()
-
-
 @pytest.mark.parametrize(
     "role", [Role.ENTRY_EXIT_OPERATOR, Role.CBSA_OFFICER, Role.CBP_OFFICER, Role.CENTRE_ADMIN]
 )
@@ -67,7 +49,7 @@ def test_only_analysts_and_programme_admins_see_the_pages(role):
 
 
 def test_the_figures_show_our_share_next_to_the_public_one_with_charts_and_tables():
-    _crossings(3)
+    crossings_matched(3)
     response = _client(analyst()).get(reverse("entry_exit_reconciliation:figures"))
     body = response.content.decode()
     assert response.status_code == 200
@@ -78,7 +60,7 @@ def test_the_figures_show_our_share_next_to_the_public_one_with_charts_and_table
 
 
 def test_the_figures_in_french():
-    _crossings(1)
+    crossings_matched(1)
     response = _client(analyst()).get(
         reverse("entry_exit_reconciliation:figures").replace("/en/", "/fr/")
     )
@@ -89,11 +71,11 @@ def test_the_figures_in_french():
 def test_the_figures_take_a_constant_number_of_queries():
     client = _client(analyst())
     url = reverse("entry_exit_reconciliation:figures")
-    _crossings(2)
+    crossings_matched(2)
     client.get(url)  # the session's own queries, once
     with CaptureQueriesContext(connection) as few:
         client.get(url)
-    _crossings(8)
+    crossings_matched(8)
     start = (timezone.now() - timedelta(days=20)).date().isoformat()
     with CaptureQueriesContext(connection) as many:
         client.get(url, {"start": start})
@@ -101,7 +83,7 @@ def test_the_figures_take_a_constant_number_of_queries():
 
 
 def test_the_figures_as_csv():
-    _crossings(2)
+    crossings_matched(2)
     response = _client(analyst()).get(reverse("entry_exit_reconciliation:figures_csv"))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
