@@ -36,7 +36,7 @@ from typing import Any
 import orjson
 import psycopg
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, models, transaction
 from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -327,22 +327,11 @@ def _insert_bulk(clean: list[dict], *, batch: ExchangeBatch, now: datetime, sour
 # PostgreSQL's COPY text format: each row one line, columns apart by tabs, NULL as \N, and
 # these four characters escaped in a value.
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-# The checked record's text values, in COPY order (``RowChecker``'s keys).
-_COPY_TEXT_COLUMNS = (
-    "surname",
-    "given_names",
-    "surname_normalised",
-    "given_names_normalised",
-    "sex",
-    "nationality",
-    "document_type",
-    "document_number",
-    "document_country",
-    "status",
-    "event",
-    "airport_code",
-    "source",
-    "source_record_id",
+# The record's text columns: every CharField (``RowChecker`` gives each, as a str).
+_COPY_TEXT_COLUMNS = tuple(
+    field.attname
+    for field in CrossingRecord._meta.concrete_fields
+    if isinstance(field, models.CharField)
 )
 # Every column but the key (a test holds this to the model's fields): the text values, the
 # record's date, instant and port, then what the import fixes (``crossing_record_build``'s)
