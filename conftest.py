@@ -105,3 +105,30 @@ def either_cache(request):
     for what must hold either way (the sign-in lock-outs)."""
     if request.param == "cache down":
         request.getfixturevalue("cache_down")
+
+
+@pytest.fixture
+def migrate_to(transactional_db):
+    """Migrate an app to one of its migrations (what depends on later ones goes back too);
+    return the models as they were then, for every app. Transactional: a migration
+    cannot run inside a test's transaction on SQLite. The database ends at the latest
+    migration, whatever happens."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+
+    def migrate(target: tuple[str, str]):
+        executor.loader.build_graph()
+        executor.migrate([target])
+        executor.loader.build_graph()
+        applied = set(executor.loader.applied_migrations)
+        graph = executor.loader.graph
+        # Every applied migration with nothing applied after it: together they give the
+        # state the database is in.
+        tips = [n for n in applied if not any(c.key in applied for c in graph.node_map[n].children)]
+        return executor.loader.project_state(tips, at_end=True).apps
+
+    yield migrate
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())

@@ -446,9 +446,9 @@ class Picker:
 
 
 def book(app_id: int, slot_id: int, users: dict) -> None:
+    from bookings.services import appointment_book
     from centres.models import Slot
     from enrolment.models import Application
-    from interviews.services import appointment_book
 
     # The service re-reads both rows by primary key under its locks: bare instances are
     # what a view holding two ids would pass too.
@@ -459,7 +459,7 @@ def book_until(*, picker: Picker, applications: range, users: dict, deadline: fl
     """Book through the service until ``deadline``, one application per booking."""
     from django.db import DatabaseError, connection
 
-    from interviews.services import InterviewError
+    from bookings.services import BookingError
 
     booked_ms: list[float] = []
     refused_ms: list[float] = []
@@ -476,7 +476,7 @@ def book_until(*, picker: Picker, applications: range, users: dict, deadline: fl
         started = time.perf_counter()
         try:
             book(app_id, slot_id, users)
-        except InterviewError as error:
+        except BookingError as error:
             refused_ms.append((time.perf_counter() - started) * 1000)
             refusals[error.code] += 1
             picker.slots = None
@@ -506,7 +506,7 @@ def prepare_client(applications: range) -> dict:
     from django.contrib.auth import get_user_model
     from django.contrib.contenttypes.models import ContentType
 
-    from interviews.models import Appointment
+    from bookings.models import Appointment
 
     ContentType.objects.get_for_model(Appointment)
     return get_user_model().objects.in_bulk(list(applications))
@@ -758,8 +758,8 @@ def run_raw_phase(
     """
     from django.db import connection, connections
 
+    from bookings.models import Appointment
     from centres.models import Slot
-    from interviews.models import Appointment
 
     names = {
         "slot": Slot._meta.db_table,
@@ -827,8 +827,8 @@ def count_oversold(centre_id: int) -> tuple[int, int, int]:
     appointments; and booths taken and appointments booked, over one centre."""
     from django.db import connection
 
+    from bookings.models import Appointment
     from centres.models import Slot
-    from interviews.models import Appointment
 
     with connection.cursor() as cursor:
         cursor.execute(

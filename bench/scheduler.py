@@ -46,8 +46,8 @@ def report(args: argparse.Namespace, slots: int) -> None:
     from django.test import Client, RequestFactory, override_settings
     from django.test.utils import CaptureQueriesContext
 
+    from bookings.scheduler_api import SlotsView
     from centres.models import Centre
-    from interviews.scheduler_api import SlotsView
 
     Centre.objects.update(ttp_location_id=F("id") + 5000)
     ids = list(Centre.objects.values_list("ttp_location_id", flat=True))

@@ -47,26 +47,36 @@ def centres_with_soonest_slot(
 
 
 def slots_open_on_day(
-    *, centre: Centre, day: date, after: datetime | None = None
+    *,
+    centre: Centre,
+    day: date,
+    after: datetime | None = None,
+    slots: QuerySet[Slot] | None = None,
 ) -> QuerySet[Slot]:
-    """Open slots of a centre on one of its local days."""
+    """Open slots of a centre on one of its local days (of ``slots``: by default those
+    with a free booth)."""
     after = after or timezone.now()
     start = datetime.combine(day, time.min, tzinfo=centre.tz)
     end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=centre.tz)
     return (
-        Slot.objects.open()
+        (Slot.objects.open() if slots is None else slots)
         .filter(centre=centre, starts_at__gte=max(start, after), starts_at__lt=end)
         .order_by("starts_at")
     )
 
 
 def days_with_open_slots(
-    *, centre: Centre, after: datetime | None = None, limit: int = 14
+    *,
+    centre: Centre,
+    after: datetime | None = None,
+    limit: int = 14,
+    slots: QuerySet[Slot] | None = None,
 ) -> list[tuple[date, int]]:
-    """The centre's next local days with open slots after ``after``, and how many each."""
+    """The centre's next local days with open slots after ``after`` (of ``slots``: by
+    default those with a free booth), and how many each."""
     after = after or timezone.now()
     rows = (
-        Slot.objects.open()
+        (Slot.objects.open() if slots is None else slots)
         .filter(centre=centre, starts_at__gt=after)
         .annotate(day=TruncDate("starts_at", tzinfo=centre.tz))
         .values("day")

@@ -5,12 +5,13 @@ and a ``kind`` that says how an interface should present it: ``conflict`` (the
 request is valid but the state forbids it: HTTP 409), ``not_found`` (the object is
 not the caller's to see: HTTP 404, never revealing that it exists), ``forbidden``
 (the caller may see the object but not do this to it, e.g. an officer of the other
-agency: HTTP 403) or ``invalid`` (the input itself is wrong: HTTP 400).
+agency: HTTP 403), ``invalid`` (the input itself is wrong: HTTP 400) or ``too_many``
+(too many attempts: HTTP 429).
 """
 
 from typing import Literal
 
-ErrorKind = Literal["conflict", "not_found", "invalid", "forbidden"]
+ErrorKind = Literal["conflict", "not_found", "invalid", "forbidden", "too_many"]
 
 # The HTTP status of each kind, for the API's handler (``common.api``) and the pages
 # (``common.shortcuts.refusal_status``) alike.
@@ -19,6 +20,7 @@ STATUS_FOR_KIND: dict[str, int] = {
     "not_found": 404,
     "invalid": 400,
     "forbidden": 403,
+    "too_many": 429,
 }
 
 

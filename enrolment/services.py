@@ -10,7 +10,8 @@ The renewal-benefit extension (``membership_benefits_sweep``, a daily job).
 """
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db import transaction
@@ -24,7 +25,6 @@ from common.outbox import outbox_put
 from common.permissions import needs_second_factor
 from common.ratelimit import RateLimit
 from enrolment.models import Applicant, Application, Membership
-from interviews.models import Interview
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ LINK_APPLICATION = RateLimit("link-application")
 
 def _locked() -> ApplicationError:
     return ApplicationError(
-        _("Too many attempts. Try again in 15 minutes."), code="locked", kind="forbidden"
+        _("Too many attempts. Try again in 15 minutes."), code="locked", kind="too_many"
     )
 
 
@@ -133,12 +133,28 @@ def application_link(*, user, number: str, date_of_birth: date) -> Application:
 BENEFITS_MAIL = "mail.membership_benefits"
 # The longest a renewal applied for in time keeps the benefits past the expiry date.
 BENEFITS_EXTENSION_YEARS = 5
-# Interview states in which a renewal is over, and the audit's word for each.
-RENEWAL_OVER = {
-    Interview.State.REFUSED: "refused",
-    Interview.State.EXPIRED: "expired",
-    Interview.State.ENROLLED: "completed",
-}
+
+
+@dataclass(frozen=True)
+class RenewalOutcomes:
+    """When a renewal is over is the interview workflow's to say, the app above this one:
+    it registers, at start-up (``interviews.apps``), the lookup from an application to its
+    interview's state and the states that end a renewal, with the audit's word for each.
+    Until then (this app on its own) no renewal is over before it is withdrawn."""
+
+    state_lookup: str = "pk"
+    words: Mapping[str, str] = field(default_factory=dict)
+
+
+_renewal_outcomes = [RenewalOutcomes()]
+
+
+def renewal_outcomes_register(outcomes: RenewalOutcomes) -> None:
+    _renewal_outcomes[0] = outcomes
+
+
+def _renewal_over() -> RenewalOutcomes:
+    return _renewal_outcomes[0]
 
 
 def add_years(day: date, years: int) -> date:
@@ -159,7 +175,7 @@ def _renewals_under_way() -> QuerySet[Application]:
             submitted_at__date__lt=OuterRef("expires_on"),
         )
         .exclude(status=Application.Status.WITHDRAWN)
-        .exclude(interview__state__in=list(RENEWAL_OVER))
+        .exclude(**{f"{_renewal_over().state_lookup}__in": list(_renewal_over().words)})
     )
 
 
@@ -182,7 +198,6 @@ def _end_reason(membership: Membership, today: date) -> str:
             membership=membership,
             submitted_at__date__lt=membership.expires_on,
         )
-        .select_related("interview")
         .order_by("-submitted_at", "-pk")
         .first()
     )
@@ -190,9 +205,15 @@ def _end_reason(membership: Membership, today: date) -> str:
         return "no_renewal"
     if renewal.status == Application.Status.WITHDRAWN:
         return "withdrawn"
-    enrolment = getattr(renewal, "interview", None)
-    if enrolment is not None and enrolment.state in RENEWAL_OVER:
-        return RENEWAL_OVER[enrolment.state]
+    outcomes = _renewal_over()
+    if outcomes.words:
+        state = (
+            Application.objects.filter(pk=renewal.pk)
+            .values_list(outcomes.state_lookup, flat=True)
+            .first()
+        )
+        if state in outcomes.words:
+            return outcomes.words[state]
     return "no_renewal"
 
 

@@ -1,13 +1,11 @@
-"""The applicant's own pages, under ``/<lang>/my/``: where they stand, linking their
-application, and its history. Booking pages are in ``interviews/urls_booking.py``."""
+"""Linking an application, under ``/<lang>/my/`` in the ``enrolment`` namespace beside
+the dashboard and the history (``interviews/applicant_urls.py``): ``nexus_portal/urls.py``
+puts them together. Booking pages are in ``bookings/urls.py``."""
 
 from django.urls import path
 
 from enrolment import views
 
-app_name = "enrolment"
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
     path("link/", views.link_application, name="link"),
-    path("applications/<number:number>/history/", views.history, name="history"),
 ]

@@ -1,366 +1,98 @@
-"""The applicant's booking pages: choose a centre, a day and a time (held while they
-confirm), confirm, see, move or cancel the appointment, and take it into a calendar.
+"""The applicant's own pages about where their enrolment stands: the dashboard (each
+application, where it stands and what to do next, the held time, the earlier-time
+request) and the plain-language history.
 
-Thin views, no JavaScript needed: every step is a plain GET or POST. A refusal (a time
-just taken, a hold run out) sends the applicant back to the same centre and day with
-the message and their choice kept. Everything is scoped to the signed-in applicant:
-another person's application or appointment is a 404.
+Everything is scoped to the signed-in user's own applicant record: another person's
+application number is simply not found (404). They sit in ``interviews`` because they
+read every app below it (applications, bookings, the interview); their URLs stay under
+``/<lang>/my/`` beside linking an application (``nexus_portal/urls.py``).
 """
 
-import math
-from datetime import date, datetime, time, timedelta
-
-from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.db.models import Prefetch
+from django.shortcuts import render
 from django.utils import timezone
-from django.utils.http import urlencode
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
 
-from centres.models import Centre, Slot
-from centres.selectors import centres_with_soonest_slot, days_with_open_slots, slots_open_on_day
-from common.inputs import InputError, read_date, read_id
-from common.shortcuts import found_or_404, refusal_status
-from enrolment.models import Application
-from enrolment.selectors import own_application
-from interviews.errors import InterviewError
-from interviews.models import PATH_BOOKING, Appointment, SlotHold, path_for_centre
-from interviews.notifications import appointment_calendar
-from interviews.selectors import own_appointment
-from interviews.services import (
-    appointment_cancel,
-    hold_confirm,
-    hold_release,
-    holds_release_expired,
-    slot_hold,
-)
-from interviews.standing import local_when, step_name
-
-DAYS_SHOWN = 14
-
-
-def _paths_open_to(application: Application) -> list[str]:
-    """The paths the application may still book on: its own, or any before its first."""
-    return [application.path] if application.path else list(PATH_BOOKING)
-
-
-def _bookable_application(request, number: str) -> Application:
-    application = found_or_404(own_application(request.user, number))
-    if not application.may_book:
-        raise Http404
-    return application
-
-
-def _move_of(request, application: Application) -> Appointment | None:
-    """The appointment being moved (``?move=<pk>``), which must be the applicant's own
-    and still booked; otherwise this is a new booking."""
-    pk = request.POST.get("move") or request.GET.get("move")
-    if not pk:
-        return None
-    appointment = (
-        Appointment.objects.select_related("slot__centre")
-        .filter(pk=_id_or_zero(pk), application=application)
-        .first()
-    )
-    if appointment is None:
-        raise Http404
-    return appointment
-
-
-def _id_or_zero(value: str) -> int:
-    """An id from the query or form, or 0 (no object has it) for anything else."""
-    try:
-        return read_id(value)
-    except InputError:
-        return 0
-
-
-def _with_query(url: str, **params) -> str:
-    params = {key: value for key, value in params.items() if value not in (None, "")}
-    return f"{url}?{urlencode(params)}" if params else url
+from bookings.models import Appointment, WaitlistRequest
+from bookings.waitlist_views import TIMES_OF_DAY
+from common.shortcuts import found_or_404
+from enrolment.selectors import applicant_of, own_application
+from interviews.standing import BOOK, application_history, application_standing
 
 
 @require_GET
 @login_required
-def choose_centre(request, number: str):
-    application = _bookable_application(request, number)
-    move = _move_of(request, application)
-    paths = _paths_open_to(application)
-    kinds = [
-        kind for kind in Centre.Kind.values if kind in {PATH_BOOKING[p].centre_kind for p in paths}
-    ]
-    fitting = [c for c in centres_with_soonest_slot(kinds=kinds) if path_for_centre(c) in paths]
-    kind = request.GET.get("kind", "")
-    kind = kind if kind in kinds else ""
-    region = request.GET.get("region", "").upper()[:2]
-    regions = sorted({c.region for c in fitting})
-    region = region if region in regions else ""
-    centres = [
-        c for c in fitting if (not kind or c.kind == kind) and (not region or c.region == region)
-    ]
-    return render(
-        request,
-        "interviews/applicant/choose_centre.html",
-        {
-            "application": application,
-            "move": move,
-            "centres": centres,
-            "kinds": [(value, label) for value, label in Centre.Kind.choices if value in kinds],
-            "kind": kind,
-            "regions": regions,
-            "region": region,
-        },
-    )
-
-
-def _parse_day(value: str | None) -> date | None:
-    """A day from the query (links of these pages); anything else is no day chosen."""
-    try:
-        return read_date(value) if value else None
-    except InputError:
-        return None
-
-
-def _fitting_centre_or_404(application: Application, centre_pk: int) -> Centre:
-    centre = Centre.objects.filter(pk=centre_pk, is_active=True).first()
-    if centre is None or path_for_centre(centre) not in _paths_open_to(application):
-        raise Http404
-    return centre
-
-
-@require_http_methods(["GET", "POST"])
-@login_required
-def choose_time(request, number: str, centre_pk: int):
-    """GET: the centre's next days with open times, and the times of the chosen day.
-    POST: hold the chosen time, then go to the confirmation step."""
-    application = _bookable_application(request, number)
-    move = _move_of(request, application)
-    centre = _fitting_centre_or_404(application, centre_pk)
+def dashboard(request):
+    applicant = applicant_of(request.user)
+    if applicant is None:
+        return render(request, "interviews/dashboard.html", {"applicant": None})
     now = timezone.now()
-    holds_release_expired(now=now)  # times walked away from are offered again at once
-    source = request.POST if request.method == "POST" else request.GET
-    day = _parse_day(source.get("day"))
-    error = ""
-    status = 200
-    chosen = source.get("slot", "")
-    if request.method == "POST":
-        slot = Slot.objects.filter(pk=_id_or_zero(chosen), centre=centre).first()
-        if slot is None:
-            error, status = _("Choose a time."), 400
-        else:
-            try:
-                slot_hold(
-                    application=application,
-                    slot=slot,
-                    actor=request.user,
-                    appointment=move,
-                    now=now,
-                )
-            except InterviewError as refusal:
-                error, status = refusal.message, refusal_status(refusal)
-            else:
-                return redirect("booking:hold", number=application.number)
-    start_from = _parse_day(request.GET.get("from"))
-    after = now
-    if start_from:
-        after = max(now, datetime.combine(start_from, time.min, tzinfo=centre.tz))
-    days = days_with_open_slots(centre=centre, after=after, limit=DAYS_SHOWN)
-    if day is None and days:
-        day = days[0][0]
-    times = list(slots_open_on_day(centre=centre, day=day, after=now)) if day else []
-    base = reverse("booking:time", kwargs={"number": application.number, "centre_pk": centre.pk})
-    later = (
-        _with_query(
-            base, move=move.pk if move else None, **{"from": days[-1][0] + timedelta(days=1)}
+    appointments = Appointment.objects.select_related("slot__centre").order_by("created_at")
+    waiting = WaitlistRequest.objects.filter(status=WaitlistRequest.Status.ACTIVE)
+    applications = (
+        applicant.applications.select_related(
+            "membership",
+            "interview__cbsa_centre__counterpart",
+            "slot_hold__slot__centre",
+            "slot_hold__waitlist_offer",
         )
-        if len(days) == DAYS_SHOWN
-        else ""
-    )
-    return render(
-        request,
-        "interviews/applicant/choose_time.html",
-        {
-            "application": application,
-            "move": move,
-            "move_when": local_when(move.slot.starts_at, move.slot.centre) if move else "",
-            "centre": centre,
-            "days": [
-                (
-                    d,
-                    count,
-                    _with_query(
-                        base, day=d, move=move.pk if move else None, **{"from": start_from}
-                    ),
-                )
-                for d, count in days
-            ],
-            "day": day,
-            "times": times,
-            "chosen": chosen,
-            "error": error,
-            "later_url": later,
-            "earlier_url": _with_query(base, move=move.pk if move else None) if start_from else "",
-            "hold_minutes": settings.SLOT_HOLD_MINUTES,
-        },
-        status=status,
-    )
-
-
-def _hold_of(application: Application) -> SlotHold | None:
-    """The application's hold, live or expired (an expired one is swept soon)."""
-    return (
-        SlotHold.objects.select_related("slot__centre", "appointment__slot__centre")
-        .filter(application=application)
-        .first()
-    )
-
-
-def _back_to_choice(hold: SlotHold, application: Application) -> str:
-    """The time page the hold came from: same centre, same local day, same time ticked."""
-    slot = hold.slot
-    day = timezone.localtime(slot.starts_at, slot.centre.tz).date()
-    url = reverse(
-        "booking:time", kwargs={"number": application.number, "centre_pk": slot.centre_id}
-    )
-    return _with_query(
-        url, day=day, slot=slot.pk, move=hold.appointment_id if hold.appointment_id else None
-    )
-
-
-@require_http_methods(["GET", "POST"])
-@login_required
-def hold(request, number: str):
-    """The held time, to confirm or let go. An expired hold or a refused booking goes
-    back to the choice of times, with the message and the earlier choice kept."""
-    application = _bookable_application(request, number)
-    now = timezone.now()
-    held = _hold_of(application)
-    if held is None:
-        messages.info(request, _("You are not holding a time. Choose one below."))
-        return redirect("booking:centres", number=application.number)
-    if request.method == "POST":
-        back = _back_to_choice(held, application)
-        if request.POST.get("action") == "release":
-            hold_release(hold=held, actor=request.user)
-            messages.info(request, _("The time was released. Choose another."))
-            return redirect(back)
-        try:
-            appointment = hold_confirm(hold=held, actor=request.user, now=now)
-        except InterviewError as refusal:
-            if refusal.code == "hold_expired":
-                minutes = settings.SLOT_HOLD_MINUTES
-                messages.error(
-                    request,
-                    ngettext(
-                        "You held this time for more than %(minutes)s minute, so it was "
-                        "released. If it is still open it is selected below: confirm it again.",
-                        "You held this time for more than %(minutes)s minutes, so it was "
-                        "released. If it is still open it is selected below: confirm it again.",
-                        minutes,
-                    )
-                    % {"minutes": minutes},
-                )
-            else:
-                messages.error(request, refusal.message)
-            return redirect(back)
-        messages.success(
-            request,
-            _("Your appointment is moved. We sent the new details to your e-mail.")
-            if held.appointment_id
-            else _("Your appointment is booked. We sent the details to your e-mail."),
-        )
-        return redirect("booking:appointment", pk=appointment.pk)
-    if held.expires_at <= now:
-        messages.error(
-            request,
-            _("Your hold on this time has ended. If it is still open it is selected below."),
-        )
-        return redirect(_back_to_choice(held, application))
-    remaining = max(1, math.ceil((held.expires_at - now).total_seconds() / 60))
-    return render(
-        request,
-        "interviews/applicant/hold.html",
-        {
-            "application": application,
-            "hold": held,
-            "centre": held.slot.centre,
-            "step": step_name(held.appointment.step if held.appointment else _step_of(held)),
-            "when": local_when(held.slot.starts_at, held.slot.centre),
-            "old_when": (
-                local_when(held.appointment.slot.starts_at, held.appointment.slot.centre)
-                if held.appointment
-                else ""
+        .prefetch_related(
+            Prefetch("appointments", queryset=appointments),
+            Prefetch(
+                "waitlist_requests",
+                queryset=waiting.prefetch_related("centres"),
+                to_attr="waiting",
             ),
-            "remaining": remaining,
-        },
-    )
-
-
-def _step_of(held: SlotHold) -> str:
-    return PATH_BOOKING[path_for_centre(held.slot.centre)].step
-
-
-@require_GET
-@login_required
-def appointment_detail(request, pk: int):
-    appointment = found_or_404(own_appointment(request.user, pk))
-    centre = appointment.slot.centre
-    return render(
-        request,
-        "interviews/applicant/appointment.html",
-        {
-            "appointment": appointment,
-            "application": appointment.application,
-            "centre": centre,
-            "step": step_name(appointment.step),
-            "when": local_when(appointment.slot.starts_at, centre),
-            "changeable": appointment.status == Appointment.Status.BOOKED
-            and appointment.slot.starts_at > timezone.now(),
-        },
-    )
-
-
-@require_http_methods(["GET", "POST"])
-@login_required
-def appointment_cancel_view(request, pk: int):
-    """GET asks "are you sure?"; POST cancels."""
-    appointment = found_or_404(own_appointment(request.user, pk))
-    if request.method == "POST":
-        try:
-            appointment_cancel(appointment=appointment, actor=request.user)
-        except InterviewError as refusal:
-            refusal_status(refusal)  # a 404, or the message below
-            messages.error(request, refusal.message)
-            return redirect("booking:appointment", pk=appointment.pk)
-        messages.success(
-            request, _("Your appointment is cancelled. We sent a confirmation to your e-mail.")
         )
-        return redirect("enrolment:dashboard")
-    centre = appointment.slot.centre
-    return render(
-        request,
-        "interviews/applicant/cancel.html",
-        {
-            "appointment": appointment,
-            "centre": centre,
-            "step": step_name(appointment.step),
-            "when": local_when(appointment.slot.starts_at, centre),
-        },
+        .order_by("-submitted_at")
     )
+    cards = []
+    for application in applications:
+        hold = getattr(application, "slot_hold", None)
+        hold = hold if hold and hold.expires_at > now else None
+        standing = application_standing(application, now=now)
+        waitlist = application.waiting[0] if application.waiting else None
+        cards.append(
+            {
+                "application": application,
+                "standing": standing,
+                "hold": hold,
+                "offer": getattr(hold, "waitlist_offer", None) if hold else None,
+                "waitlist": _waitlist_summary(waitlist) if waitlist else None,
+                "may_wait": waitlist is None and _may_wait(application, standing, now),
+            }
+        )
+    return render(request, "interviews/dashboard.html", {"applicant": applicant, "cards": cards})
+
+
+def _may_wait(application, standing, now) -> bool:
+    """Whether to offer "Ask for an earlier time": booking is open, or the appointment
+    is booked and still ahead (the service checks the rest)."""
+    if not application.may_book:
+        return False
+    appointment = standing.appointment
+    if appointment is None:
+        return standing.next_action == BOOK
+    return appointment.status == Appointment.Status.BOOKED and appointment.slot.starts_at > now
+
+
+def _waitlist_summary(waiting: WaitlistRequest) -> dict:
+    return {
+        "request": waiting,
+        "centres": ", ".join(sorted(c.name for c in waiting.centres.all())),
+        "times": ", ".join(
+            str(label).lower() for value, label in TIMES_OF_DAY if getattr(waiting, value)
+        ),
+    }
 
 
 @require_GET
 @login_required
-def appointment_ics(request, pk: int):
-    appointment = found_or_404(own_appointment(request.user, pk))
-    response = HttpResponse(
-        appointment_calendar(appointment, language=request.LANGUAGE_CODE),
-        content_type="text/calendar; charset=utf-8",
+def history(request, number: str):
+    application = found_or_404(own_application(request.user, number))
+    return render(
+        request,
+        "interviews/history.html",
+        {"application": application, "entries": application_history(application)},
     )
-    response["Content-Disposition"] = 'attachment; filename="nexus-interview.ics"'
-    return response

@@ -2,4 +2,4 @@ from common.errors import ApplicationError
 
 
 class InterviewError(ApplicationError):
-    """The interviews app's one domain error: booking and workflow alike."""
+    """The interviews app's one domain error: a workflow step refused."""

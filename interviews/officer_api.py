@@ -23,11 +23,13 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from bookings.models import Appointment
+from bookings.selectors import appointments_visible_to
 from centres.models import Centre
 from centres.selectors import centres_of_staff
 from common.api import IsAuthenticatedVerified, error_responses
 from common.permissions import is_staff_member
-from interviews.models import Appointment, Interview
+from interviews.models import Interview
 from interviews.officer_serializers import (
     _APPOINTMENT_EXAMPLE,
     _CENTRE_EXAMPLE,
@@ -40,11 +42,7 @@ from interviews.officer_serializers import (
     OutcomeSerializer,
     ReviewSerializer,
 )
-from interviews.selectors import (
-    appointments_for_centre_day,
-    appointments_visible_to,
-    enrolment_get_visible,
-)
+from interviews.selectors import appointments_for_centre_day, enrolment_get_visible
 from interviews.services import (
     appointment_check_in,
     appointment_record_no_show,

@@ -5,11 +5,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from bookings.models import Appointment
 from centres.api import local_iso
 from centres.models import Centre
 from centres.selectors import centres_of_staff
 from common.inputs import DateSerializerField, IdRelatedField, QuerySerializer
-from interviews.models import Appointment, EnrolmentEvent, Interview
+from interviews.models import EnrolmentEvent, Interview
 from interviews.selectors import enrolment_timeline
 from interviews.services.workflow import OUTCOMES
 

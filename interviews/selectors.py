@@ -10,10 +10,11 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
+from bookings.models import Appointment
 from centres.models import Centre, StaffProfile
 from centres.selectors import is_programme_admin, staff_profile_of
 from enrolment.models import Application
-from interviews.models import Appointment, EnrolmentEvent, Interview
+from interviews.models import EnrolmentEvent, Interview
 
 
 def _visible_filter(user) -> Q | None:
@@ -113,27 +114,3 @@ def travellers_find(
             application__applicant__date_of_birth=date_of_birth,
         )
     return enrolments.none()
-
-
-def appointments_visible_to(user) -> QuerySet[Appointment]:
-    """Appointments at the staff member's centres, or the applicant's own."""
-    appointments = Appointment.objects.select_related("slot__centre", "application")
-    if is_programme_admin(user):
-        return appointments
-    if user is None or not user.is_authenticated:
-        return appointments.none()
-    profile = staff_profile_of(user)
-    if profile is None:
-        return appointments.filter(application__applicant__user=user)
-    return appointments.filter(slot__centre__in=profile.centres.all())
-
-
-def own_appointment(user, pk: int) -> Appointment | None:
-    """The signed-in applicant's own appointment (staff included: only their own here)."""
-    return (
-        Appointment.objects.select_related("slot__centre", "application")
-        .filter(
-            pk=pk, application__applicant__user=user, application__applicant__user__isnull=False
-        )
-        .first()
-    )

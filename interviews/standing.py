@@ -7,17 +7,16 @@ tells the story so far in the applicant's words: no officer's name or notes.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
-from common.models import AuditEvent
+from bookings.models import Appointment
+from bookings.wording import local_date, local_when, step_name
 from enrolment.models import Application
-from interviews.models import Agency, Appointment, EnrolmentEvent, Interview, Step
+from interviews.models import Agency, EnrolmentEvent, Interview
 
 S = Interview.State
 
@@ -31,27 +30,6 @@ class Standing:
     next_action: str = ""  # BOOK, or nothing to do
     notes: tuple[str, ...] = field(default_factory=tuple)  # e.g. benefits extended
     appointment: Appointment | None = None  # the active appointment, if any
-
-
-def local_when(moment: datetime, centre) -> str:
-    """The local date and time in the centre's zone, e.g. "Tuesday 14 March 2027 at 10:20"."""
-    local = timezone.localtime(moment, centre.tz)
-    return _("%(date)s at %(time)s") % {
-        "date": formats.date_format(local, "DATE_FORMAT"),
-        "time": formats.time_format(local, "TIME_FORMAT"),
-    }
-
-
-def local_date(day: date) -> str:
-    return formats.date_format(day, "DATE_FORMAT")
-
-
-def step_name(step: str) -> str:
-    """The interview step as a sentence names it ("your CBSA interview")."""
-    return {
-        Step.CBSA: pgettext("inside a sentence", "CBSA interview"),
-        Step.JOINT: pgettext("inside a sentence", "joint CBSA and CBP interview"),
-    }[step]
 
 
 def _book_sentence(application: Application) -> str:
@@ -284,15 +262,6 @@ def application_history(application: Application) -> list[HistoryEntry]:
     appointments = list(
         application.appointments.select_related("slot__centre").order_by("created_at")
     )
-    # Appointments the system cancelled (the enrolment expired): the expiry tells it.
-    cancelled_by_system = set(
-        AuditEvent.objects.filter(
-            action="appointment.cancelled",
-            target_type=ContentType.objects.get_for_model(Appointment),
-            target_id__in=[str(a.pk) for a in appointments],
-            actor__isnull=True,
-        ).values_list("target_id", flat=True)
-    )
     for appointment in appointments:
         values = {
             "step": step_name(appointment.step),
@@ -305,10 +274,8 @@ def application_history(application: Application) -> list[HistoryEntry]:
             else _("You booked your %(step)s for %(when)s at %(centre)s.")
         )
         entries.append(HistoryEntry(appointment.created_at, booked % values))
-        if (
-            appointment.status == Appointment.Status.CANCELLED
-            and str(appointment.pk) not in cancelled_by_system
-        ):
+        # One the system cancelled (the enrolment expired): the expiry tells it.
+        if appointment.cancel_reason == Appointment.CancelReason.APPLICANT:
             entries.append(
                 HistoryEntry(
                     appointment.updated_at,

@@ -6,22 +6,22 @@ object outside the officer's scope is a 404.
 """
 
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from bookings.models import PATH_BOOKING, CbpSite
+from bookings.selectors import appointments_visible_to
 from centres.selectors import centres_of_staff, staff_profile_of
 from common.permissions import staff_verified_required
-from common.shortcuts import refusal_status
+from common.shortcuts import found_or_404, refusal_status
 from interviews.errors import InterviewError
 from interviews.forms import DayForm, FindTravellerForm, OutcomeForm, ReviewForm
-from interviews.models import PATH_BOOKING, Agency, CbpSite, Interview
+from interviews.models import Agency, Interview
 from interviews.selectors import (
     appointments_for_centre_day,
-    appointments_visible_to,
     enrolment_get_visible,
     enrolment_timeline,
     travellers_find,
@@ -37,10 +37,7 @@ from interviews.services.workflow import SHARED_FIELDS
 
 
 def _enrolment_or_404(request, pk: int) -> Interview:
-    enrolment = enrolment_get_visible(user=request.user, pk=pk)
-    if enrolment is None:
-        raise Http404
-    return enrolment
+    return found_or_404(enrolment_get_visible(user=request.user, pk=pk))
 
 
 def _refused(request, error: InterviewError) -> None:
@@ -69,9 +66,7 @@ def day_list(request):
 
 
 def _appointment_action(request, pk: int, service, done: str):
-    appointment = appointments_visible_to(request.user).filter(pk=pk).first()
-    if appointment is None:
-        raise Http404
+    appointment = found_or_404(appointments_visible_to(request.user).filter(pk=pk).first())
     try:
         service(appointment=appointment, officer=request.user)
         messages.success(request, done)

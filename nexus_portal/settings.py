@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "accounts",
     "centres",
     "enrolment",
+    "bookings",
     "interviews",
     "entry_exit",
     "entry_exit.manifests",
@@ -206,7 +207,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": OUTBOX_RELAY_SECONDS,
     },
     "release-expired-holds": {
-        "task": "interviews.tasks.holds_release_expired_task",
+        "task": "bookings.tasks.holds_release_expired_task",
         "schedule": 60,
     },
     # Hourly: each centre's local day ends at a different UTC hour.
@@ -215,7 +216,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 60,
     },
     "send-appointment-reminders": {
-        "task": "interviews.tasks.appointment_reminders_task",
+        "task": "bookings.tasks.appointment_reminders_task",
         "schedule": 60 * 60,
     },
     # The Entry/Exit outbound exchange (entry_exit/services/outbound.py): write and send

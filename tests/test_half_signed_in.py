@@ -13,12 +13,12 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
+from bookings.models import Appointment, SlotHold, WaitlistRequest
 from centres.models import StaffProfile
 from centres.tests.factories import CentreFactory
 from common.models import AuditEvent
 from enrolment.models import Applicant
 from enrolment.tests.factories import ApplicantFactory, ApplicationFactory, UserFactory
-from interviews.models import Appointment, SlotHold, WaitlistRequest
 
 pytestmark = pytest.mark.django_db
 

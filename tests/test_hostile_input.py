@@ -27,6 +27,9 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bookings.models import Appointment, SlotHold, WaitlistRequest
+from bookings.services import appointment_book
+from bookings.services.waitlist import waitlist_request_create
 from centres.models import Slot
 from centres.tests.factories import CentreFactory, SlotFactory
 from common.tests.helpers import force_login_verified
@@ -43,9 +46,7 @@ from entry_exit.reconciliation.tests.factories import exit_match_for_review
 from entry_exit.services import access_log_append, legal_hold_place
 from entry_exit.tests import people as entry_exit_people
 from entry_exit.tests.factories import CrossingRecordFactory
-from interviews.models import Appointment, EnrolmentEvent, Interview, SlotHold, WaitlistRequest
-from interviews.services import appointment_book
-from interviews.services.waitlist import waitlist_request_create
+from interviews.models import EnrolmentEvent, Interview
 from interviews.tests.factories import officer
 from tests import hostile
 

@@ -184,15 +184,19 @@ def test_rules_apply_only_within_their_validity_dates(settings):
 
 @pytest.mark.django_db
 def test_a_slot_past_appointments_point_to_is_closed_not_deleted(settings):
+    from bookings.models import Appointment
     from enrolment.tests.factories import ApplicationFactory
-    from interviews.models import Appointment
 
     settings.SLOT_HORIZON_DAYS = 7
     centre = CentreFactory()
     now = datetime.datetime(2027, 1, 4, 12, tzinfo=UTC)
     slot = SlotFactory(centre=centre, starts_at=now + datetime.timedelta(days=1), capacity=2)
     Appointment.objects.create(
-        application=ApplicationFactory(), slot=slot, step="cbsa", status="cancelled"
+        application=ApplicationFactory(),
+        slot=slot,
+        step="cbsa",
+        status="cancelled",
+        cancel_reason="applicant",
     )
     spare = SlotFactory(centre=centre, starts_at=now + datetime.timedelta(days=2), capacity=2)
 

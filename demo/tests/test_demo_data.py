@@ -11,6 +11,7 @@ from django.core.management.base import CommandError
 from django.db.models import Count, Q
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from bookings.models import Appointment
 from centres.models import Centre, OpeningRule, Slot, StaffProfile
 from centres.reference import REFERENCE_FILE
 from common.models import AuditEvent
@@ -18,7 +19,6 @@ from demo.management.commands.load_demo_data import DEMO_TOTP_KEY
 from enrolment.models import Applicant, Application, Membership
 from entry_exit.models import Port
 from entry_exit.reference import reference_rows
-from interviews.models import Appointment
 
 # A Monday, six days before North American clocks spring forward (8 March 2026).
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)

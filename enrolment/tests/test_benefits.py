@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core import mail
 from django.urls import reverse
 
+from bookings.services import appointment_book
 from centres.tests.factories import CentreFactory, SlotFactory
 from common.models import AuditEvent, OutboxMessage
 from common.outbox import outbox_deliver
@@ -21,7 +22,7 @@ from enrolment.services import BenefitsSweep, membership_benefits_sweep
 from enrolment.tasks import membership_benefits_sweep_task
 from enrolment.tests.factories import ApplicationFactory, MembershipFactory
 from interviews.models import Agency, Interview
-from interviews.services import appointment_book, appointment_check_in, interview_record_outcome
+from interviews.services import appointment_check_in, interview_record_outcome
 from interviews.tests.factories import officer
 from nexus_portal.celery import app
 

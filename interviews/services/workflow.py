@@ -19,25 +19,24 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from bookings.models import PATH_BOOKING, Appointment, CbpSite, Step
+from bookings.services.booths import booth_release
+from bookings.services.states import appointment_move
 from centres.models import Centre, StaffProfile
 from centres.selectors import staff_profile_of
 from common.audit import audit_record
 from enrolment.models import Application, Membership
 from interviews.errors import InterviewError
 from interviews.models import (
-    PATH_BOOKING,
+    BOOKABLE_STATES,
     Agency,
-    Appointment,
-    CbpSite,
     EnrolmentEvent,
     Interview,
-    Step,
     Transition,
     transition_for,
 )
 from interviews.notifications import CBSA_COMPLETE, ENROLLED, enrolment_notify
 from interviews.selectors import enrolments_visible_to
-from interviews.services.booths import booth_release
 
 logger = logging.getLogger(__name__)
 
@@ -282,8 +281,7 @@ def appointment_check_in(*, appointment: Appointment, officer, now: datetime | N
                 _("Applicants can only be checked in on the day of their appointment."),
                 code="not_appointment_day",
             )
-        appointment.status = Appointment.Status.CHECKED_IN
-        appointment.save(update_fields=["status", "updated_at"])
+        appointment_move(appointment, "check_in", now=now)
         audit_record(
             actor=officer, action="appointment.checked_in", target=appointment,
             centre=centre.pk, status=appointment.status,
@@ -307,9 +305,7 @@ def appointment_record_no_show(
                 _("Only a booked appointment whose time has come can be marked as missed."),
                 code="appointment_not_missed",
             )
-        Appointment.objects.filter(pk=appointment.pk).update(
-            status=Appointment.Status.NO_SHOW, updated_at=now
-        )
+        appointment_move(appointment, "no_show", now=now)
         return _apply(
             enrolment, transition, actor=officer, agency=profile.agency,
             centre=appointment.slot.centre, appointment=appointment,
@@ -353,9 +349,7 @@ def appointments_mark_no_shows(*, now: datetime | None = None) -> int:
                     appointment.pk, enrolment.pk, enrolment.state,
                 )  # fmt: skip
                 continue
-            if not Appointment.objects.filter(
-                pk=appointment.pk, status=Appointment.Status.BOOKED
-            ).update(status=Appointment.Status.NO_SHOW, updated_at=now):
+            if not appointment_move(appointment, "no_show", now=now):
                 continue
             _apply(
                 enrolment, transition, actor=None, centre=centre, appointment=appointment,
@@ -416,9 +410,7 @@ def interview_record_outcome(
         if outcome == "refer":
             fields.update(review_agency=agency, resume_state=enrolment.state)
         if appointment is not None and appointment.status == Appointment.Status.CHECKED_IN:
-            Appointment.objects.filter(pk=appointment.pk).update(
-                status=Appointment.Status.ATTENDED, updated_at=now
-            )
+            appointment_move(appointment, "attend", now=now)
         event = _apply(
             enrolment, transition, actor=officer, agency=agency, centre=site,
             appointment=appointment, reason=notes, details={"outcome": outcome}, **fields,
@@ -488,6 +480,26 @@ def enrolment_rebook(*, enrolment: Interview, actor) -> EnrolmentEvent:
     return _apply(enrolment, transition, actor=actor)
 
 
+class BookingGate:
+    """What the workflow tells the booking services (registered with
+    ``bookings.services.gate`` by ``interviews.apps``); called under the booking's
+    application lock, in its transaction."""
+
+    def under_way(self, application: Application) -> str | None:
+        interview = Interview.objects.filter(application=application).first()
+        if interview is None or interview.state in BOOKABLE_STATES:
+            return None
+        return str(interview.get_state_display())
+
+    def booked(self, application: Application, *, actor) -> None:
+        interview = Interview.objects.filter(application=application).first()
+        if interview is None:
+            # The interview starts with the first booking: officers then find it at once.
+            Interview.objects.create(application=application)
+        elif interview.state == Interview.State.NO_SHOW:
+            enrolment_rebook(enrolment=interview, actor=actor)
+
+
 def enrolment_expire(*, application: Application, reason: str = "") -> EnrolmentEvent:
     """Conditional approval ran out before the enrolment was complete (periodic job).
 
@@ -503,9 +515,7 @@ def enrolment_expire(*, application: Application, reason: str = "") -> Enrolment
             ).order_by("slot_id")
         )
         for appointment in active:
-            Appointment.objects.filter(pk=appointment.pk).update(
-                status=Appointment.Status.CANCELLED, updated_at=timezone.now()
-            )
+            appointment_move(appointment, "expire")
             booth_release(appointment.slot_id)
             audit_record(
                 actor=None, action="appointment.cancelled", target=appointment,

@@ -8,17 +8,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from bookings.models import Appointment
+from bookings.services import appointment_book
 from centres.models import StaffProfile
 from centres.tests.factories import CentreFactory, SlotFactory
 from common.tests.helpers import force_login_verified
 from enrolment.tests.factories import ApplicationFactory
-from interviews.models import Appointment, Interview
-from interviews.services import (
-    appointment_book,
-    appointment_check_in,
-    cbsa_share_with_cbp,
-    interview_record_outcome,
-)
+from interviews.models import Interview
+from interviews.services import appointment_check_in, cbsa_share_with_cbp, interview_record_outcome
 from interviews.tests.factories import StaffProfileFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,14 +1,11 @@
 """The interviews app's migrations that move rows, run for real: the database is taken
 back to the migration before, rows are written with the models of that time, and the
-migration runs forward. Transactional: a migration cannot run inside a test's
-transaction on SQLite. The database ends at the latest migration, whatever happens."""
+migration runs forward (``migrate_to``, in ``conftest.py``)."""
 
 import datetime
 import importlib
 
-import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from centres.tests.factories import CentreFactory, SlotFactory
@@ -20,23 +17,6 @@ BEFORE_ENROLMENTS = ("interviews", "0002_workflow")
 ENROLMENTS_FOR_EARLIER_BOOKINGS = ("interviews", "0003_enrolments_for_earlier_bookings")
 BEFORE_RENAME = ("interviews", "0006_date_bounds")
 RENAME = ("interviews", "0007_rename_enrolment_interview")
-
-
-@pytest.fixture
-def migrate_to(transactional_db):
-    """Migrate the interviews app to a migration; return the models as they were then."""
-    executor = MigrationExecutor(connection)
-
-    def migrate(target: tuple[str, str]):
-        executor.loader.build_graph()
-        executor.migrate([target])
-        # The other apps stay at their latest migration.
-        nodes = [node for node in executor.loader.graph.leaf_nodes() if node[0] != target[0]]
-        return executor.loader.project_state([*nodes, target]).apps
-
-    yield migrate
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 def test_applications_booked_before_enrolments_existed_get_one(migrate_to):

@@ -9,17 +9,14 @@ import logging
 import pytest
 from django.conf import settings
 
+from bookings.models import Appointment
+from bookings.services import appointment_book, appointment_cancel
 from centres.tests.factories import CentreFactory, SlotFactory
 from common.tests.threads import run_at_once
 from enrolment.models import Application
 from enrolment.tests.factories import ApplicationFactory
-from interviews.models import Agency, Appointment, EnrolmentEvent, Interview
-from interviews.services import (
-    appointment_book,
-    appointment_cancel,
-    appointment_check_in,
-    interview_record_outcome,
-)
+from interviews.models import Agency, EnrolmentEvent, Interview
+from interviews.services import appointment_check_in, interview_record_outcome
 from interviews.services.workflow import appointments_mark_no_shows
 from interviews.standing import BOOK, application_standing
 from interviews.tasks import appointments_mark_no_shows_task

@@ -9,6 +9,10 @@ import pytest
 from django.conf import settings
 from django.core import mail
 
+from bookings.models import Appointment
+from bookings.notifications import appointments_remind
+from bookings.services import appointment_book, appointment_cancel, appointment_reschedule
+from bookings.tasks import appointment_reminders_task
 from centres.models import Slot
 from centres.tests.factories import CentreFactory, SlotFactory
 from common.models import OutboxMessage
@@ -16,17 +20,8 @@ from common.outbox import outbox_deliver
 from common.tests.threads import run_at_once
 from enrolment.models import Applicant, Membership
 from enrolment.tests.factories import ApplicationFactory, MembershipFactory
-from interviews.models import Agency, Appointment
-from interviews.notifications import appointments_remind
-from interviews.services import (
-    appointment_book,
-    appointment_cancel,
-    appointment_check_in,
-    appointment_reschedule,
-    cbsa_share_with_cbp,
-    interview_record_outcome,
-)
-from interviews.tasks import appointment_reminders_task
+from interviews.models import Agency
+from interviews.services import appointment_check_in, cbsa_share_with_cbp, interview_record_outcome
 from interviews.tests.factories import officer, split_site_pair
 from nexus_portal.celery import app
 
@@ -121,8 +116,8 @@ def test_the_hourly_task_records_them_and_is_on_the_beat_schedule(
 
     assert len(mail.outbox) == 1
     entries = {entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert entries["interviews.tasks.appointment_reminders_task"] == 60 * 60
-    assert "interviews.tasks.appointment_reminders_task" in app.tasks
+    assert entries["bookings.tasks.appointment_reminders_task"] == 60 * 60
+    assert "bookings.tasks.appointment_reminders_task" in app.tasks
 
 
 def test_a_cancelled_appointment_gets_no_reminder(clock, yvr, django_capture_on_commit_callbacks):

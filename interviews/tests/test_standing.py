@@ -14,17 +14,15 @@ import time_machine
 from django.db.models import F
 from django.utils import translation
 
+from bookings.models import Appointment
+from bookings.services import appointment_book, appointment_cancel, appointment_reschedule
 from centres.models import Centre, Slot
 from centres.tests.factories import CentreFactory, SlotFactory
 from enrolment.models import Application
 from enrolment.tests.factories import ApplicationFactory, MembershipFactory
-from interviews.models import Appointment
 from interviews.services import (
-    appointment_book,
-    appointment_cancel,
     appointment_check_in,
     appointment_record_no_show,
-    appointment_reschedule,
     cbsa_share_with_cbp,
     enrolment_expire,
     interview_record_outcome,

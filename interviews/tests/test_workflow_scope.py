@@ -13,25 +13,28 @@ from dataclasses import dataclass, field
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
+from bookings.errors import BookingError
+from bookings.models import Appointment
+from bookings.services import appointment_book, appointment_cancel, appointment_reschedule
 from centres.models import Centre, Slot, StaffProfile
 from centres.tests.factories import CentreFactory, SlotFactory
 from common.models import AuditEvent
 from enrolment.models import Application, Membership
 from enrolment.tests.factories import ApplicationFactory, MembershipFactory, UserFactory
-from interviews.models import Agency, Appointment, EnrolmentEvent, Interview
+from interviews.models import Agency, EnrolmentEvent, Interview
 from interviews.selectors import enrolments_visible_to, travellers_find
 from interviews.services import (
     InterviewError,
-    appointment_book,
-    appointment_cancel,
     appointment_check_in,
     appointment_record_no_show,
-    appointment_reschedule,
     cbsa_share_with_cbp,
     interview_record_outcome,
     review_decide,
 )
 from interviews.tests.factories import StaffProfileFactory, officer, split_site_pair
+
+# A booking or a workflow step refused: either app's error.
+REFUSED = (BookingError, InterviewError)
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +82,7 @@ def _snapshot():
 
 def _refused(call, code, kind) -> None:
     before = _snapshot()
-    with pytest.raises(InterviewError) as error:
+    with pytest.raises(REFUSED) as error:
         call()
     assert (error.value.kind, error.value.code) == (kind, code)
     assert _snapshot() == before

@@ -9,9 +9,9 @@ from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from bookings.models import Appointment
 from common.tests.helpers import force_login_verified
 from enrolment.tests.factories import UserFactory
-from interviews.models import Appointment
 from interviews.tests.factories import StaffProfileFactory
 from tests.api.conftest import assert_error
 

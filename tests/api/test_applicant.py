@@ -3,10 +3,10 @@ booking services; earlier-time requests. Another person's objects are 404."""
 
 import pytest
 
+from bookings.models import Appointment, WaitlistRequest
+from bookings.services import appointment_book
 from centres.models import Slot
 from enrolment.tests.factories import ApplicationFactory
-from interviews.models import Appointment, WaitlistRequest
-from interviews.services import appointment_book
 from tests.api.conftest import TODAY, assert_error
 
 pytestmark = pytest.mark.django_db

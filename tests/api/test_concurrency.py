@@ -4,10 +4,10 @@
 import pytest
 from rest_framework.test import APIClient
 
+from bookings.models import Appointment
 from centres.tests.factories import SlotFactory
 from common.tests.threads import run_at_once
 from enrolment.tests.factories import ApplicationFactory
-from interviews.models import Appointment
 from tests.api.conftest import at
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -35,12 +35,12 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from bookings.services import appointment_book
+from bookings.services.waitlist import waitlist_request_create
 from centres.tests.factories import CentreFactory, SlotFactory
 from common.tests.helpers import force_login_verified
 from enrolment.tests.factories import ApplicantFactory, ApplicationFactory
 from interviews.models import Interview
-from interviews.services import appointment_book
-from interviews.services.waitlist import waitlist_request_create
 from interviews.services.workflow import appointment_check_in
 from interviews.tests.factories import officer, split_site_pair
 from nexus_portal.wsgi import application as wsgi_application

@@ -7,8 +7,8 @@ import pytest
 from django.test import override_settings
 from rest_framework.test import APIClient
 
+from bookings.models import Appointment, WaitlistRequest
 from common.tests.helpers import force_login_verified
-from interviews.models import Appointment, WaitlistRequest
 from interviews.tests.factories import officer
 from tests.api.conftest import TODAY, assert_error
 

@@ -9,12 +9,13 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from bookings.models import Appointment
+from bookings.services import appointment_book
 from centres.tests.factories import CentreFactory, SlotFactory
 from common.tests.helpers import force_login_verified
 from enrolment.models import Membership
 from enrolment.tests.factories import ApplicationFactory
-from interviews.models import Appointment, Interview
-from interviews.services import appointment_book
+from interviews.models import Interview
 from interviews.tests.factories import officer
 from tests.api.conftest import TODAY, assert_error, at
 

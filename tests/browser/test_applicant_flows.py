@@ -16,10 +16,10 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from bookings.models import Appointment
 from centres.models import Slot
 from centres.tests.factories import CentreFactory, SlotFactory
 from enrolment.tests.factories import ApplicantFactory, ApplicationFactory, UserFactory
-from interviews.models import Appointment
 from tests.browser.helpers import axe_check, screenshot
 
 VANCOUVER = zoneinfo.ZoneInfo("America/Vancouver")

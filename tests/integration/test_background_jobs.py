@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from bookings.models import Appointment
+from bookings.services import appointment_book
 from centres.tests.factories import SlotFactory
 from common.models import AuditEvent, OutboxMessage
 from enrolment.models import Application
 from enrolment.tests.factories import ApplicationFactory
-from interviews.models import Appointment
-from interviews.services import appointment_book
 from tests.integration.helpers import attachment_names, mails, mails_to, wait_until
 
 SLOW_BACKEND = "tests.integration.slow_backend.SlowOnceEmailBackend"

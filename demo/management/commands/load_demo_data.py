@@ -20,6 +20,8 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from bookings.models import Appointment
+from bookings.services import BookingError, appointment_book
 from centres.models import Centre, Slot, StaffProfile
 from centres.reference import centres_import_reference, reference_load
 from centres.services import centre_slots_generate
@@ -35,8 +37,6 @@ from entry_exit.reference import ports_import_reference
 from entry_exit.services import inbound_batch_import
 from entry_exit.services.records import crossing_record_create
 from entry_exit.synthetic import batch_file, batch_id, crossing_rows
-from interviews.models import Appointment
-from interviews.services import InterviewError, appointment_book
 
 DEMO_PASSWORD = "nexus-demo-2026"  # noqa: S105 -- published on purpose: demo accounts only
 # The TOTP secret of every demo staff account's authenticator, published on purpose like
@@ -62,11 +62,11 @@ GROUP_PERMISSIONS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
     CBSA_OFFICERS: [
         ("centres", "centre", ("view",)),
         ("centres", "slot", ("view",)),
-        ("interviews", "appointment", ("view",)),
+        ("bookings", "appointment", ("view",)),
     ],
     CBP_OFFICERS: [
         ("centres", "centre", ("view",)),
-        ("interviews", "appointment", ("view",)),
+        ("bookings", "appointment", ("view",)),
     ],
 }
 
@@ -512,7 +512,7 @@ class Command(BaseCommand):
             return
         try:
             appointment_book(application=application, slot=slot, actor=user, now=now)
-        except InterviewError as exc:
+        except BookingError as exc:
             self.stderr.write(f"Could not book {slot} for {demo.username}: {exc}")
 
     def _print_accounts(self) -> None:
