@@ -11,6 +11,7 @@ an address taken meanwhile) comes back as a form-wide error through ``add_refusa
 """
 
 import logging
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.contrib.auth import forms as auth_forms
@@ -41,7 +42,10 @@ from common.ratelimit import RateLimit, client_ip
 from enrolment.models import Applicant
 
 logger = logging.getLogger(__name__)
-User = get_user_model()
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User  # the model get_user_model() returns
+else:
+    User = get_user_model()
 
 # The lock-outs (common/ratelimit.py): wrong passwords per username and client address,
 # wrong codes per staff account.
@@ -219,6 +223,7 @@ class SignUpForm(DescribedErrorsMixin, auth_forms.SetPasswordMixin, forms.Form):
 
     def clean(self):
         cleaned_data = super().clean()
+        assert cleaned_data is not None  # Django's clean() returns cleaned_data
         self.validate_passwords()
         email = cleaned_data.get("email", "")
         candidate = User(
@@ -271,8 +276,15 @@ class ResendForm(DescribedErrorsMixin, forms.Form):
 
 # Account: passwords ---------------------------------------------------------------------
 
+# The mixin goes before Django's SetPasswordForm (or its PasswordChangeForm), whose fields
+# and methods it uses: its base for the type checker, none at run time.
+if TYPE_CHECKING:
+    _SetPasswordFormBase = auth_forms.SetPasswordForm[User]
+else:
+    _SetPasswordFormBase = object
 
-class _NewPasswordMixin:
+
+class _NewPasswordMixin(_SetPasswordFormBase):
     """Our labels and help for Django's two new-password fields; errors on the first."""
 
     def __init__(self, *args, **kwargs):
@@ -328,6 +340,7 @@ class ResetRequestForm(DescribedErrorsMixin, auth_forms.PasswordResetForm):
 
     def clean(self):
         cleaned_data = super().clean()
+        assert cleaned_data is not None  # Django's clean() returns cleaned_data
         if not self.errors:
             try:
                 mail_budget_spend(

@@ -10,6 +10,7 @@ its lock-out, an address that already is the account's.
 """
 
 from functools import partial
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -22,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
 from accounts.tokens import account_confirm_token, email_change_token, uidb64
+from common.actors import Actor
 from common.audit import audit_record
 from common.errors import ApplicationError
 from common.mail import mail_send
@@ -29,7 +31,10 @@ from common.permissions import needs_second_factor
 from common.ratelimit import RateLimit
 from enrolment.models import Applicant
 
-User = get_user_model()
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User  # the model get_user_model() returns
+else:
+    User = get_user_model()
 
 TOO_MANY_REQUESTS = _("You have made too many requests. Wait an hour, then try again.")
 EMAIL_TAKEN = _(
@@ -55,7 +60,7 @@ def normalize_email(value: str) -> str:
     return value.strip().casefold()
 
 
-def awaiting_confirmation(user) -> bool:
+def awaiting_confirmation(user: User) -> bool:
     """Signed up, address not confirmed yet.
 
     Not an account an administrator switched off: that one has signed in before, is
@@ -69,14 +74,14 @@ def awaiting_confirmation(user) -> bool:
     )
 
 
-def email_in_use(email: str, *, exclude=None) -> bool:
+def email_in_use(email: str, *, exclude: User | None = None) -> bool:
     users = User.objects.filter(Q(username=email) | Q(email__iexact=email))
     if exclude is not None:
         users = users.exclude(pk=exclude.pk)
     return users.exists()
 
 
-def user_language(user) -> str:
+def user_language(user: User) -> str:
     """The language to write to ``user`` in: the applicant's choice, else the page's."""
     try:
         return user.applicant.preferred_language
@@ -88,12 +93,12 @@ def mail_budget_spend(*budgets: tuple[RateLimit, tuple[str, ...]]) -> None:
     """Count one e-mail against every budget, or refuse, counting nothing, if one is spent."""
     if any(limit.is_locked(*identity) for limit, identity in budgets):
         # "forbidden" for the kind; the code is what makes it a 429.
-        raise AccountError(TOO_MANY_REQUESTS, code="rate_limited", kind="forbidden")
+        raise AccountError(str(TOO_MANY_REQUESTS), code="rate_limited", kind="forbidden")
     for limit, identity in budgets:
         limit.fail(*identity)
 
 
-def _mail(prefix: str, *, user, to: str, language: str, **context) -> None:
+def _mail(prefix: str, *, user: User, to: str, language: str, **context: str) -> None:
     mail_send(
         template_prefix=f"accounts/emails/{prefix}",
         context={"user": user, "site_url": settings.SITE_URL, **context},
@@ -115,7 +120,7 @@ def _confirmation_mail_send(user_id: int, language: str) -> None:
     )
 
 
-def password_reset_mail_send(*, user, to: str, uid: str, token: str) -> None:
+def password_reset_mail_send(*, user: User, to: str, uid: str, token: str) -> None:
     """The reset link Django made for ``user``, in the account's language."""
     _mail("password_reset", user=user, to=to, language=user_language(user), uid=uid, token=token)
 
@@ -192,7 +197,7 @@ def account_sign_up(
             )
 
 
-def account_confirm(*, user) -> bool:
+def account_confirm(*, user: User) -> bool:
     """Switch the account on; False if another request already did.
 
     The caller has checked the link and the password chosen at sign-up.
@@ -222,7 +227,7 @@ def account_confirmation_resend(*, email: str, client_ip: str) -> None:
 
 
 @sensitive_variables("password")
-def account_password_change(*, user, password: str):
+def account_password_change(*, user: User, password: str) -> User:
     """The signed-in account's new password (Django's view keeps this session signed in)."""
     with transaction.atomic():
         user.set_password(password)
@@ -232,7 +237,7 @@ def account_password_change(*, user, password: str):
 
 
 @sensitive_variables("password")
-def account_password_reset(*, user, password: str):
+def account_password_reset(*, user: User, password: str) -> User:
     """The new password chosen on a reset link's page."""
     with transaction.atomic():
         user.set_password(password)
@@ -244,7 +249,7 @@ def account_password_reset(*, user, password: str):
 # E-mail address and language ------------------------------------------------------------
 
 
-def account_email_change_request(*, user, new_email: str) -> None:
+def account_email_change_request(*, user: User, new_email: str) -> None:
     """A link to the new address, and a notice to the current one.
 
     1. Spend one e-mail from the account's budget, or refuse (``rate_limited``).
@@ -271,10 +276,10 @@ def account_email_change_request(*, user, new_email: str) -> None:
 
 
 def _taken() -> AccountError:
-    return AccountError(EMAIL_TAKEN, code="taken", kind="conflict")
+    return AccountError(str(EMAIL_TAKEN), code="taken", kind="conflict")
 
 
-def account_email_change_confirm(*, user, new_email: str) -> None:
+def account_email_change_confirm(*, user: User, new_email: str) -> None:
     """Move the account to ``new_email``, or refuse (``taken``) if another account has it.
 
     An applicant's username is their address, so it moves too; a staff username stays
@@ -296,7 +301,7 @@ def account_email_change_confirm(*, user, new_email: str) -> None:
         raise _taken() from None
 
 
-def applicant_language_change(*, applicant: Applicant, language: str, actor) -> Applicant:
+def applicant_language_change(*, applicant: Applicant, language: str, actor: Actor) -> Applicant:
     """Save the language for the applicant's e-mails and letters; audit it if it changed."""
     with transaction.atomic():
         old = (

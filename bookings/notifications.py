@@ -12,6 +12,7 @@ hour wherever the reader is.
 """
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
@@ -33,8 +34,8 @@ REMINDER_MAIL = "mail.appointment_reminder"
 
 def _first_and_moves(appointment: Appointment) -> tuple[Appointment, int]:
     first, moves = appointment, 0
-    while first.rescheduled_from_id is not None:
-        first, moves = first.rescheduled_from, moves + 1
+    while (previous := first.rescheduled_from) is not None:
+        first, moves = previous, moves + 1
     return first, moves
 
 
@@ -79,7 +80,7 @@ def appointment_notify(appointment: Appointment, event: str) -> None:
 
 
 @outbox_handler(APPOINTMENT_MAIL)
-def appointment_message_send(payload: dict) -> None:
+def appointment_message_send(payload: dict[str, Any]) -> None:
     event = payload["event"]
     appointment = Appointment.objects.select_related(
         "slot__centre", "application__applicant__user"
@@ -142,7 +143,7 @@ def appointments_remind(*, now: datetime | None = None) -> int:
 
 
 @outbox_handler(REMINDER_MAIL)
-def appointment_reminder_send(payload: dict) -> None:
+def appointment_reminder_send(payload: dict[str, Any]) -> None:
     appointment = Appointment.objects.select_related(
         "slot__centre", "application__applicant__user"
     ).get(pk=payload["appointment"])

@@ -77,7 +77,7 @@ MAX_WINDOW = timedelta(days=367)
 DEFAULT_WINDOW = timedelta(days=30)
 
 SERVICE = {"id": 2, "name": "NEXUS"}
-LOCATION_TYPES = {
+LOCATION_TYPES: dict[str, str] = {
     Centre.Kind.AIRPORT_ENROLMENT: "AIR",
     Centre.Kind.LAND_BORDER: "LND",
     Centre.Kind.SPLIT_SITE: "LND",
@@ -207,7 +207,7 @@ def _phone(centre: Centre) -> dict:
 
 def location(centre: Centre) -> dict:
     walk_in = not centre.takes_appointments
-    directions = f"In {centre.airport.name}." if centre.airport_id else ""
+    directions = f"In {centre.airport.name}." if centre.airport else ""
     return {
         "id": centre.ttp_location_id,
         "name": centre.name,
@@ -246,7 +246,7 @@ def slot_availability(params) -> dict:
     ttp_id = _location_id(params)
     now = timezone.now()
     centres = bookable_by_ttp_id([ttp_id]) if ttp_id is not None else []
-    if not centres:
+    if ttp_id is None or not centres:
         return {"availableSlots": [], "lastPublishedDate": now.strftime(SECOND_FORMAT)}
     _, _, zone = centres[0]
     slots = soonest_slots(ttp_ids=[ttp_id], minimum=1, limit=AVAILABILITY_SLOTS)

@@ -5,19 +5,25 @@ None; the views decide what a missing one means (404)."""
 
 from collections.abc import Iterable
 from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING, TypedDict
 from zoneinfo import ZoneInfo
 
+from django.contrib.auth.models import User
 from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from bookings.models import PATH_BOOKING, Appointment, SlotHold, path_for_centre
 from centres.models import Centre, Slot
 from centres.selectors import is_programme_admin, staff_profile_of
+from common.actors import Actor
 from enrolment.models import Application
 from enrolment.selectors import own_application
 
+if TYPE_CHECKING:  # the stubs' helper: a type only, not a run-time dependency
+    from django_stubs_ext import WithAnnotations
 
-def appointments_visible_to(user) -> QuerySet[Appointment]:
+
+def appointments_visible_to(user: Actor) -> QuerySet[Appointment]:
     """Appointments at the staff member's centres, or the applicant's own."""
     appointments = Appointment.objects.select_related("slot__centre", "application")
     if is_programme_admin(user):
@@ -30,7 +36,7 @@ def appointments_visible_to(user) -> QuerySet[Appointment]:
     return appointments.filter(slot__centre__in=profile.centres.all())
 
 
-def own_appointment(user, pk: int) -> Appointment | None:
+def own_appointment(user: User, pk: int) -> Appointment | None:
     """The signed-in applicant's own appointment (staff included: only their own here)."""
     return (
         Appointment.objects.select_related("slot__centre", "application")
@@ -44,7 +50,7 @@ def own_appointment(user, pk: int) -> Appointment | None:
 # --- The application that books, and where ---------------------------------------------
 
 
-def bookable_application(user, number: str) -> Application | None:
+def bookable_application(user: Actor, number: str) -> Application | None:
     """The signed-in applicant's own application, if it may book (conditionally approved,
     not withdrawn); None otherwise. The one "may this application book" read of the pages
     and the API: the booking services check it again under their lock."""
@@ -111,6 +117,7 @@ def bookable_by_ttp_id(ids: Iterable[int]) -> list[tuple[int, int, ZoneInfo]]:
     return [
         (pk, ttp_id, ZoneInfo(zone))
         for pk, ttp_id, zone in rows.values_list("pk", "ttp_location_id", "time_zone")
+        if ttp_id is not None  # never: ``ttp_location_id__in`` matches no NULL
     ]
 
 
@@ -136,7 +143,11 @@ def soonest_open_times(
     if ttp_ids is not None and len(ttp_ids) == 1:
         return _soonest_open_times_at(ttp_ids[0], minimum=minimum, limit=limit, now=now)
     if ttp_ids is None:
-        ttp_ids = list(published_centres().values_list("ttp_location_id", flat=True))
+        ttp_ids = [
+            ttp_id
+            for ttp_id in published_centres().values_list("ttp_location_id", flat=True)
+            if ttp_id is not None  # never: published centres have one
+        ]
     centres = bookable_by_ttp_id(ttp_ids)
     if not centres:
         return []
@@ -194,15 +205,19 @@ def slot_counters(
     ]
 
 
+class SoonestOpen(TypedDict):
+    soonest_at: datetime
+
+
 def centres_by_soonest_open_time(
     *, minimum: int, day: datetime | None, on_day: bool, now: datetime
-) -> list[Centre]:
+) -> "list[WithAnnotations[Centre, SoonestOpen]]":
     """The published centres taking appointments that have an open slot with ``minimum``
     free booths (before ``day``, or on it when ``on_day``: a local date in each centre's
     zone), soonest first, each with ``soonest_at``. One query per time zone: "before
     2026-03-09" is a different instant in each zone."""
     bookable = published_centres().filter(takes_appointments=True)
-    found: list[Centre] = []
+    found: list[WithAnnotations[Centre, SoonestOpen]] = []
     for zone_name in sorted(set(bookable.values_list("time_zone", flat=True))):
         zone = ZoneInfo(zone_name)
         slots = Slot.objects.open().filter(centre=OuterRef("pk"), starts_at__gt=now)

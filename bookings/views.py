@@ -290,7 +290,9 @@ def hold(request, number: str):
 
 
 def _step_of(held: SlotHold) -> str:
-    return PATH_BOOKING[path_for_centre(held.slot.centre)].step
+    path = path_for_centre(held.slot.centre)
+    assert path is not None  # held at a centre of a path (``slot_hold`` checked it)
+    return PATH_BOOKING[path].step
 
 
 @require_GET

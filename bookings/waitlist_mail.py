@@ -8,6 +8,8 @@ calendar entry). Nothing stale is sent: an offer that ended before the mail went
 or a request no longer fulfilled, sends nothing.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
@@ -36,7 +38,7 @@ def _still_true(offer: WaitlistOffer, event: str) -> bool:
 
 
 @outbox_handler(WAITLIST_MAIL)
-def waitlist_message_send(payload: dict) -> None:
+def waitlist_message_send(payload: dict[str, Any]) -> None:
     event = payload["event"]
     # The hold is joined (LEFT OUTER): an ended hold reads as None, not an error.
     offer = (
@@ -59,7 +61,8 @@ def waitlist_message_send(payload: dict) -> None:
         if appointment is None:
             return  # cancelled or moved again before this went out: that message says so
     centre = offer.slot.centre
-    moving = offer.hold.appointment if event == OFFERED else None
+    # An offer still true (``_still_true``) has its hold.
+    moving = offer.hold.appointment if event == OFFERED and offer.hold is not None else None
     with translation.override(application.applicant.preferred_language):
         hold_url = settings.SITE_URL + reverse("booking:hold", args=[application.number])
     applicant_mail_send(

@@ -7,6 +7,7 @@ request is a 404.
 """
 
 from datetime import date, timedelta
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -73,9 +74,9 @@ class WaitlistForm(forms.Form):
 
     def __init__(self, *args, centres: list[Centre], appointment_day: date | None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["centres"].queryset = Centre.objects.filter(
-            pk__in=[c.pk for c in centres]
-        ).order_by("name")
+        choice = self.fields["centres"]
+        assert isinstance(choice, _CentreChoice)  # declared above
+        choice.queryset = Centre.objects.filter(pk__in=[c.pk for c in centres]).order_by("name")
         self.appointment_day = appointment_day
         minutes = settings.WAITLIST_OFFER_MINUTES
         auto = self.fields["auto_rebook"]
@@ -104,8 +105,9 @@ class WaitlistForm(forms.Form):
                 minutes,
             ) % {"minutes": minutes}
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Django's clean() returns cleaned_data
         earliest, latest = data.get("earliest"), data.get("latest")
         if earliest and latest:
             if earliest > latest:

@@ -8,9 +8,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from bookings.models import Step
+from centres.models import Centre
 
 
-def local_when(moment: datetime, centre) -> str:
+def local_when(moment: datetime, centre: Centre) -> str:
     """The local date and time in the centre's zone, e.g. "Tuesday 14 March 2027 at 10:20"."""
     local = timezone.localtime(moment, centre.tz)
     return _("%(date)s at %(time)s") % {
@@ -25,7 +26,8 @@ def local_date(day: date) -> str:
 
 def step_name(step: str) -> str:
     """The interview step as a sentence names it ("your CBSA interview")."""
-    return {
+    names: dict[str, str] = {
         Step.CBSA: pgettext("inside a sentence", "CBSA interview"),
         Step.JOINT: pgettext("inside a sentence", "joint CBSA and CBP interview"),
-    }[step]
+    }
+    return names[step]

@@ -79,7 +79,8 @@ class CapacityChangeForm(forms.ModelForm):
     """Refuses, as a form error, a change that would strand booked appointments."""
 
     def _post_clean(self):
-        super()._post_clean()
+        # django-stubs leave out this private method of BaseModelForm.
+        super()._post_clean()  # type: ignore[misc]
         if self.errors:
             return
         try:

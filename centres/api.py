@@ -5,6 +5,7 @@ Times are ISO 8601 in the centre's own zone, with its UTC offset
 """
 
 from datetime import date, datetime, time, timedelta
+from typing import overload
 
 from django.http import Http404
 from django.utils import timezone
@@ -26,6 +27,10 @@ MAX_RANGE_DAYS = 31
 DEFAULT_RANGE_DAYS = 14
 
 
+@overload
+def local_iso(moment: datetime, centre: Centre) -> str: ...
+@overload
+def local_iso(moment: datetime | None, centre: Centre) -> str | None: ...
 def local_iso(moment: datetime | None, centre: Centre) -> str | None:
     """``moment`` in the centre's zone, ISO 8601 with its offset."""
     return moment.astimezone(centre.tz).isoformat() if moment else None

@@ -1,6 +1,7 @@
 import zoneinfo
-from datetime import date
+from datetime import date, datetime
 from functools import cache
+from typing import Self
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -143,12 +144,20 @@ class Centre(models.Model):
             raise ValidationError({"counterpart": _("Only a split site has a counterpart.")})
         if self.counterpart_id and self.counterpart_id == self.pk:
             raise ValidationError({"counterpart": _("A centre cannot be its own counterpart.")})
-        if self.counterpart_id and self.counterpart.counterpart_id not in (None, self.pk):
+        if (
+            self.counterpart_id
+            and self.counterpart is not None  # never None once counterpart_id is set
+            and self.counterpart.counterpart_id not in (None, self.pk)
+        ):
             raise ValidationError(
                 {"counterpart": _("That centre is already paired with another split site.")}
             )
         if self.airport_id and (
-            self.kind != self.Kind.PRECLEARANCE or self.airport.kind != self.Kind.AIRPORT_ENROLMENT
+            self.kind != self.Kind.PRECLEARANCE
+            or (
+                self.airport is not None  # never None once airport_id is set
+                and self.airport.kind != self.Kind.AIRPORT_ENROLMENT
+            )
         ):
             raise ValidationError(
                 {"airport": _("Only a preclearance area names its airport enrolment centre.")}
@@ -307,8 +316,8 @@ class ExtraCapacity(models.Model):
         return self.first_day <= day <= self.last_day
 
 
-class SlotQuerySet(models.QuerySet):
-    def open(self):
+class SlotQuerySet(models.QuerySet["Slot"]):
+    def open(self) -> Self:
         """Slots with a free booth (not yet full, not closed)."""
         return self.filter(booked__lt=F("capacity"))
 
@@ -365,7 +374,7 @@ class Slot(models.Model):
     def free(self) -> int:
         return max(self.capacity - self.booked, 0)
 
-    def local_start(self):
+    def local_start(self) -> datetime:
         return self.starts_at.astimezone(self.centre.tz)
 
 
@@ -417,4 +426,5 @@ class StaffProfile(models.Model):
     @property
     def agency(self) -> str | None:
         """``"cbsa"`` or ``"cbp"`` for an officer, None for anyone else."""
-        return {self.Role.CBSA_OFFICER: "cbsa", self.Role.CBP_OFFICER: "cbp"}.get(self.role)
+        agencies: dict[str, str] = {self.Role.CBSA_OFFICER: "cbsa", self.Role.CBP_OFFICER: "cbp"}
+        return agencies.get(self.role)

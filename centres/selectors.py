@@ -5,6 +5,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from centres.models import Centre, Slot, StaffProfile
+from common.actors import Actor
 
 
 def slots_soonest_open(
@@ -86,7 +87,7 @@ def days_with_open_slots(
     return [(row["day"], row["open_slots"]) for row in rows]
 
 
-def staff_profile_of(user) -> StaffProfile | None:
+def staff_profile_of(user: Actor) -> StaffProfile | None:
     if user is None or not user.is_authenticated:
         return None
     try:
@@ -95,14 +96,14 @@ def staff_profile_of(user) -> StaffProfile | None:
         return None
 
 
-def is_programme_admin(user) -> bool:
+def is_programme_admin(user: Actor) -> bool:
     if user is None or not user.is_authenticated:
         return False
     profile = staff_profile_of(user)
     return user.is_superuser or bool(profile and profile.role == StaffProfile.Role.PROGRAMME_ADMIN)
 
 
-def centres_of_staff(user) -> QuerySet[Centre]:
+def centres_of_staff(user: Actor) -> QuerySet[Centre]:
     """The centres a staff member works at (every centre for a programme administrator)."""
     if is_programme_admin(user):
         return Centre.objects.filter(is_active=True)

@@ -5,9 +5,10 @@ the slot regeneration they cause, in one transaction: a change that would leave 
 booking without a booth is refused and nothing is saved.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Protocol, cast
 from uuid import uuid4
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from centres.models import Centre, Closure, ExtraCapacity, OpeningRule, Slot
+from common.actors import Actor
 from common.audit import audit_record
 from common.errors import ApplicationError
 from common.outbox import outbox_put
@@ -51,7 +53,7 @@ class GenerationResult:
         return sum(self.stranded.values())
 
 
-def _local_times(day: date, rule: OpeningRule, tz) -> Iterable[datetime]:
+def _local_times(day: date, rule: OpeningRule, tz: tzinfo) -> Iterator[datetime]:
     """Slot starts of one rule on one local day, as aware local datetimes.
 
     Wall-clock arithmetic: an 08:00 rule starts at 08:00 local on both sides of a DST
@@ -213,6 +215,13 @@ def _stranded_message(count: int) -> str:
     ) % {"count": count}
 
 
+class _RefersToSlot(Protocol):
+    """A row that keeps a slot from being deleted (bookings: an appointment, a held time,
+    a waitlist offer), each by its foreign key ``slot``; centres does not import them."""
+
+    slot_id: int
+
+
 def _slots_remove(slot_ids: list[int]) -> int:
     """Delete unbooked slots; close (capacity 0) those that past appointments refer to."""
     if not slot_ids:
@@ -222,7 +231,7 @@ def _slots_remove(slot_ids: list[int]) -> int:
         with transaction.atomic():
             queryset.delete()
     except ProtectedError as exc:
-        kept = {obj.slot_id for obj in exc.protected_objects}
+        kept = {obj.slot_id for obj in cast("Iterable[_RefersToSlot]", exc.protected_objects)}
         queryset.exclude(pk__in=kept).delete()
         queryset.filter(pk__in=kept).update(capacity=0)
     return len(slot_ids)
@@ -231,7 +240,7 @@ def _slots_remove(slot_ids: list[int]) -> int:
 CapacityObject = OpeningRule | Closure | ExtraCapacity
 
 
-def capacity_change_save(*, obj: CapacityObject, actor) -> GenerationResult:
+def capacity_change_save(*, obj: CapacityObject, actor: Actor) -> GenerationResult:
     """Save an opening rule, closure or extra capacity and regenerate the centre's slots.
 
     Refused with ``CapacityError`` (and nothing saved) if it would strand bookings.
@@ -253,7 +262,7 @@ def capacity_change_save(*, obj: CapacityObject, actor) -> GenerationResult:
     return result
 
 
-def capacity_change_delete(*, obj: CapacityObject, actor) -> GenerationResult:
+def capacity_change_delete(*, obj: CapacityObject, actor: Actor) -> GenerationResult:
     """Delete an opening rule, closure or extra capacity; refused if it strands bookings."""
     pk = obj.pk
     try:
@@ -297,7 +306,7 @@ def capacity_change_check(*, obj: CapacityObject, delete: bool = False) -> None:
 
 def centres_slots_generate_all(*, now: datetime | None = None) -> dict[int, GenerationResult]:
     """The periodic job: extend every bookable centre's slots to the horizon."""
-    results = {}
+    results: dict[int, GenerationResult] = {}
     for centre in Centre.objects.filter(takes_appointments=True, is_active=True).order_by("pk"):
         results[centre.pk] = centre_slots_generate(centre=centre, now=now)
     return results

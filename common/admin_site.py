@@ -8,6 +8,8 @@ Every model admin registered here, Django's own (users, groups) included, also r
 hostile input as ``common.inputs`` does (``HostileInputAdmin``).
 """
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
@@ -16,6 +18,9 @@ from django_otp.admin import OTPAdminSite
 
 from common.inputs import IdsChoiceField
 from common.permissions import is_verified, needs_second_factor
+
+if TYPE_CHECKING:
+    from django.db.models import Model
 
 
 class ReadOnlyAdmin:
@@ -32,7 +37,15 @@ class ReadOnlyAdmin:
         return False
 
 
-class HostileInputAdmin:
+# The mixin goes before a model admin class (``AdminSite.register`` puts it there), whose
+# methods it extends: its base for the type checker, none at run time.
+if TYPE_CHECKING:
+    _ModelAdminBase = admin.ModelAdmin[Model]
+else:
+    _ModelAdminBase = object
+
+
+class HostileInputAdmin(_ModelAdminBase):
     """What Django's admin lets through to a server error, refused instead:
 
     * a many-to-many choice of ids past 64 bits (its ``pk__in`` look-up fails in the

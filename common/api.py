@@ -9,6 +9,7 @@ import json
 import logging
 import math
 import re
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
@@ -164,7 +165,15 @@ class IsAuthenticatedVerified(BasePermission):
 # --- Throttles: fail open, logged, when the cache is unreachable ----------------------
 
 
-class _FailOpen:
+# The mixin goes before one of DRF's rate throttles, whose methods it replaces or extends:
+# its base for the type checker, none at run time.
+if TYPE_CHECKING:
+    _ThrottleBase = throttling.SimpleRateThrottle
+else:
+    _ThrottleBase = object
+
+
+class _FailOpen(_ThrottleBase):
     """Read the rate when asked (so test settings apply), count per client address as
     the sign-in limits do (``REMOTE_ADDR``), and let requests through, logged, when the
     cache is down: the API keeps working through a Redis outage like the pages do."""
@@ -221,7 +230,9 @@ class BookingRateThrottle(_FailOpen, throttling.SimpleRateThrottle):
 class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Machine-readable, e.g. `slot_full`, `not_found`.")
     message = serializers.CharField(help_text="For people, in the request's language.")
-    fields = serializers.DictField(
+    # A field named "fields": DRF's metaclass takes declared fields out of the class, so it
+    # does not replace Serializer.fields, which the stubs cannot know.
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Per input field, its messages (only for `invalid`).",
     )

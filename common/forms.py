@@ -1,13 +1,25 @@
 """Form helpers every app's forms share."""
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 
 from common.errors import ApplicationError
 
+if TYPE_CHECKING:
+    from django.forms import BaseForm
+
 FORM_ERRORS_ID = "form-errors"
 
+# The mixin goes before a form class, whose methods it calls: its base for the type
+# checker, none at run time.
+if TYPE_CHECKING:
+    _FormBase = BaseForm
+else:
+    _FormBase = object
 
-class DescribedErrorsMixin:
+
+class DescribedErrorsMixin(_FormBase):
     """Ties form-wide errors to every input with aria-describedby.
 
     Django already does this for a field's own errors and help text; an error about the
@@ -17,7 +29,7 @@ class DescribedErrorsMixin:
 
     _form_errors_described = False
 
-    def full_clean(self):
+    def full_clean(self) -> None:
         super().full_clean()
         self._describe_form_errors()
 

@@ -19,7 +19,9 @@ error, a 400 in the API's error shape, or a 404 for a path that matches nothing.
 """
 
 import re
+from collections.abc import Mapping, Sized
 from datetime import date
+from typing import TYPE_CHECKING, overload
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -60,7 +62,9 @@ def _date_range_message() -> str:
     }
 
 
-def read_int(value, *, minimum: int = -INT_MAX, maximum: int = INT_MAX, clamp=False) -> int:
+def read_int(
+    value: object, *, minimum: int = -INT_MAX, maximum: int = INT_MAX, clamp: bool = False
+) -> int:
     """A whole number from a string of ASCII digits or a JSON integer, within bounds (or
     brought within them with ``clamp``, for parameters that document clamping)."""
     if isinstance(value, bool) or not isinstance(value, int | str):
@@ -77,7 +81,7 @@ def read_int(value, *, minimum: int = -INT_MAX, maximum: int = INT_MAX, clamp=Fa
     return value
 
 
-def read_id(value) -> int:
+def read_id(value: object) -> int:
     try:
         return read_int(value, minimum=1, maximum=ID_MAX)
     except InputError:
@@ -90,7 +94,7 @@ def check_date(value: date) -> date:
     return value
 
 
-def read_date(value) -> date:
+def read_date(value: object) -> date:
     """A calendar date from ``YYYY-MM-DD`` (ASCII digits), within the bounds."""
     if isinstance(value, date):
         return check_date(value)
@@ -115,7 +119,7 @@ def has_control_characters(text: str) -> bool:
     return _CONTROL_CHARACTER.search(text) is not None
 
 
-def check_list_length(items, limit: int = MAX_LIST_ITEMS) -> None:
+def check_list_length(items: Sized, limit: int = MAX_LIST_ITEMS) -> None:
     if len(items) > limit:
         raise InputError(MESSAGES["too_many"] % {"limit": limit})
 
@@ -136,7 +140,15 @@ class DateField(forms.DateField):
             raise forms.ValidationError(error.message, code="date_range") from None
 
 
-class BoundedMultipleChoiceMixin:
+# The mixin goes before a form field class, whose clean() it extends: its base for the
+# type checker, none at run time.
+if TYPE_CHECKING:
+    _FieldBase = forms.Field
+else:
+    _FieldBase = object
+
+
+class BoundedMultipleChoiceMixin(_FieldBase):
     """For a multiple choice form field: at most ``MAX_LIST_ITEMS`` values, checked
     before each one is looked up."""
 
@@ -158,6 +170,7 @@ class IdsChoiceField(BoundedMultipleChoiceMixin, forms.ModelMultipleChoiceField)
 
     def _check_values(self, value):
         key = self.to_field_name or "pk"
+        assert self.queryset is not None  # a choice of objects has its queryset
         if key == "pk" and self.queryset.model._meta.pk.get_internal_type().endswith("AutoField"):
             for pk in value:
                 try:
@@ -168,7 +181,8 @@ class IdsChoiceField(BoundedMultipleChoiceMixin, forms.ModelMultipleChoiceField)
                         code="invalid_pk_value",
                         params={"pk": pk},
                     ) from None
-        return super()._check_values(value)
+        # django-stubs leave out this private method of ModelMultipleChoiceField.
+        return super()._check_values(value)  # type: ignore[misc]
 
 
 # --- Serializer fields -----------------------------------------------------------------
@@ -228,7 +242,9 @@ class IdListField(serializers.ManyRelatedField):
             pks = list(dict.fromkeys(read_id(item) for item in data))
         except InputError as error:
             raise serializers.ValidationError(error.message, code="invalid") from None
-        found = self.child_relation.get_queryset().in_bulk(pks)
+        queryset = self.child_relation.get_queryset()
+        assert queryset is not None  # a writable related field has its queryset
+        found = queryset.in_bulk(pks)
         missing = next((pk for pk in pks if pk not in found), None)
         if missing is not None:
             self.child_relation.fail("does_not_exist", pk_value=missing)
@@ -240,7 +256,12 @@ class QuerySerializer(serializers.Serializer):
     value its field does not take, not read as absent as DRF reads an HTML form."""
 
     def to_internal_value(self, data):
-        blank = [name for name in self.fields if name in data and data.get(name) == ""]
+        # Iterating the fields gives their names: the DRF stubs say Field objects.
+        blank: list[str] = [
+            name  # type: ignore[misc]
+            for name in self.fields
+            if name in data and data.get(name) == ""
+        ]
         if blank:
             message = serializers.CharField.default_error_messages["blank"]
             raise serializers.ValidationError({name: [message] for name in blank})
@@ -250,7 +271,35 @@ class QuerySerializer(serializers.Serializer):
 # --- Query parameters read by hand (the API's error shape on a bad value) --------------
 
 
-def query_int(params, name: str, *, default=None, minimum=-INT_MAX, maximum=INT_MAX, clamp=False):
+@overload
+def query_int(
+    params: Mapping[str, str],
+    name: str,
+    *,
+    default: int,
+    minimum: int = ...,
+    maximum: int = ...,
+    clamp: bool = ...,
+) -> int: ...
+@overload
+def query_int(
+    params: Mapping[str, str],
+    name: str,
+    *,
+    default: None = ...,
+    minimum: int = ...,
+    maximum: int = ...,
+    clamp: bool = ...,
+) -> int | None: ...
+def query_int(
+    params: Mapping[str, str],
+    name: str,
+    *,
+    default: int | None = None,
+    minimum: int = -INT_MAX,
+    maximum: int = INT_MAX,
+    clamp: bool = False,
+) -> int | None:
     raw = params.get(name, "")
     if raw.strip() == "":
         return default

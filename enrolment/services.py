@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import get_language
@@ -56,7 +57,7 @@ def application_number_normalize(number: str) -> str:
     return "".join(number.split()).upper()
 
 
-def application_link(*, user, number: str, date_of_birth: date) -> Application:
+def application_link(*, user: User, number: str, date_of_birth: date) -> Application:
     """Link ``user`` to the applicant whose application ``number`` is, if the date of
     birth matches; every application of that applicant comes with it.
 
@@ -91,9 +92,13 @@ def application_link(*, user, number: str, date_of_birth: date) -> Application:
         .filter(number=application_number_normalize(number))
         .first()
     )
-    applicant = application.applicant if application is not None else None
-    matches = applicant is not None and applicant.date_of_birth == date_of_birth
-    if matches and applicant.user_id == user.pk:
+    # The application, if the date of birth is its applicant's; else None.
+    matched = (
+        application
+        if application is not None and application.applicant.date_of_birth == date_of_birth
+        else None
+    )
+    if matched is not None and matched.applicant.user_id == user.pk:
         raise ApplicationError(
             _("This application is already linked to your account."),
             code="already_linked",
@@ -108,8 +113,9 @@ def application_link(*, user, number: str, date_of_birth: date) -> Application:
             code="account_taken",
             kind="conflict",
         )
-    if not matches or applicant.user_id is not None:
+    if matched is None or matched.applicant.user_id is not None:
         raise _miss(identity)
+    applicant = matched.applicant
     with transaction.atomic():
         # Conditional: two accounts linking the same file at once cannot both win.
         linked = Applicant.objects.filter(pk=applicant.pk, user__isnull=True).update(
@@ -120,12 +126,12 @@ def application_link(*, user, number: str, date_of_birth: date) -> Application:
                 actor=user,
                 action="application.linked",
                 target=applicant,
-                application=application.pk,
+                application=matched.pk,
             )
     if not linked:
         raise _miss(identity)
     LINK_APPLICATION.clear(*identity)
-    return application
+    return matched
 
 
 # --- The renewal-benefit extension --------------------------------------------------------
@@ -181,15 +187,16 @@ def _renewals_under_way() -> QuerySet[Application]:
 
 def _extension_ends(today: date) -> Q:
     """A running extension ends: auto-renewed, past its five years, or no renewal under way."""
-    return (
-        Q(auto_renewed=True) | Q(benefits_extended_until__lt=today) | ~Exists(_renewals_under_way())
-    )
+    ended = Q(auto_renewed=True) | Q(benefits_extended_until__lt=today)
+    # A Q: Q | Exists takes any conditional expression, the stubs' Q.__or__ only a Q.
+    return ended | ~Exists(_renewals_under_way())  # type: ignore[return-value]
 
 
 def _end_reason(membership: Membership, today: date) -> str:
     """Why an extension ends, for the audit row: a code, never personal data."""
     if membership.auto_renewed:
         return "auto_renewed"
+    assert membership.benefits_extended_until is not None  # a running extension
     if membership.benefits_extended_until < today:
         return "limit_reached"
     renewal = (
@@ -212,7 +219,7 @@ def _end_reason(membership: Membership, today: date) -> str:
             .values_list(outcomes.state_lookup, flat=True)
             .first()
         )
-        if state in outcomes.words:
+        if state is not None and state in outcomes.words:
             return outcomes.words[state]
     return "no_renewal"
 
@@ -247,6 +254,8 @@ def membership_benefits_sweep(*, today: date) -> BenefitsSweep:
         _extension_ends(today)
     )
     for membership in running.order_by("pk"):
+        extended_until = membership.benefits_extended_until
+        assert extended_until is not None  # running: the filter above
         with transaction.atomic():
             changed = (
                 Membership.objects.filter(
@@ -261,7 +270,7 @@ def membership_benefits_sweep(*, today: date) -> BenefitsSweep:
                 actor=None,
                 action="membership.benefits_extension_ended",
                 target=membership,
-                until=membership.benefits_extended_until.isoformat(),
+                until=extended_until.isoformat(),
                 reason=_end_reason(membership, today),
             )
             ended += 1

@@ -53,7 +53,7 @@ def line(obj: dict) -> bytes:
     )
 
 
-def sha256(body: bytes) -> str:
+def sha256(body: bytes | memoryview) -> str:
     return hashlib.sha256(body).hexdigest()
 
 

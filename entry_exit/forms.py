@@ -1,4 +1,6 @@
 import re
+from collections.abc import Iterable
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -68,8 +70,9 @@ class TravellerCriteriaForm(forms.Form):
                 _("Enter the surname in Latin or Cyrillic letters."), code="invalid"
             ) from None
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Django's clean() returns cleaned_data
         if self.errors:
             return data
         by_document = bool(data.get("document_number") or data.get("document_country"))
@@ -136,7 +139,7 @@ class TravellerLookUpForm(TravellerCriteriaForm):
     def clean_purpose_text(self) -> str:
         return _plain(self.cleaned_data["purpose_text"])
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("purpose") == AccessPurpose.OTHER and not data.get("purpose_text"):
             self.add_error("purpose_text", _("Say why you are consulting these records."))
@@ -164,9 +167,13 @@ class LegalHoldForm(forms.Form):
         label=_("Reason for the hold"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args, record_choices=(), **kwargs):
+    def __init__(
+        self, *args: Any, record_choices: Iterable[tuple[int, str]] = (), **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["records"].choices = list(record_choices)
+        records = self.fields["records"]
+        assert isinstance(records, forms.TypedMultipleChoiceField)  # declared above
+        records.choices = list(record_choices)
 
     def clean_reference(self) -> str:
         return _plain(self.cleaned_data["reference"])

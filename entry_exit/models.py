@@ -1,5 +1,6 @@
 import zoneinfo
 from datetime import UTC, date, datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -442,7 +443,7 @@ class AccessLogEntry(models.Model):
     def __str__(self) -> str:
         return f"#{self.sequence} {self.get_purpose_display()}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise AppendOnlyError("the access log is append-only")
         super().save(*args, **kwargs)

@@ -122,7 +122,7 @@ def _letter(char: str) -> str:
     if char in TABLE:
         return TABLE[char]
     # A letter with marks: its base letter's, if the rest are combining marks.
-    base, *marks = unicodedata.normalize("NFD", char)
+    base, *marks = list(unicodedata.normalize("NFD", char))
     if marks and all(unicodedata.combining(mark) for mark in marks):
         if "A" <= base <= "Z":
             return base

@@ -1,9 +1,13 @@
-from datetime import datetime
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Any
 
+from django.contrib.auth.models import User
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from centres.models import StaffProfile
 from centres.selectors import is_programme_admin, staff_profile_of
+from common.actors import Actor
 from entry_exit.models import (
     AccessLogEntry,
     BatchDirection,
@@ -54,24 +58,24 @@ LOOK_UP_ROLES = (StaffProfile.Role.ENTRY_EXIT_ANALYST, StaffProfile.Role.PROGRAM
 EXCHANGE_ROLES = (StaffProfile.Role.ENTRY_EXIT_OPERATOR, StaffProfile.Role.PROGRAMME_ADMIN)
 
 
-def _role(user) -> str | None:
+def _role(user: Actor) -> str | None:
     profile = staff_profile_of(user)
     return profile.role if profile else None
 
 
-def may_look_up_travellers(user) -> bool:
+def may_look_up_travellers(user: Actor) -> bool:
     return bool(
         user and user.is_authenticated and (user.is_superuser or _role(user) in LOOK_UP_ROLES)
     )
 
 
-def may_operate_exchange(user) -> bool:
+def may_operate_exchange(user: Actor) -> bool:
     return bool(
         user and user.is_authenticated and (user.is_superuser or _role(user) in EXCHANGE_ROLES)
     )
 
 
-def may_read_access_log(user) -> bool:
+def may_read_access_log(user: Actor) -> bool:
     return is_programme_admin(user)
 
 
@@ -82,17 +86,17 @@ def may_read_access_log(user) -> bool:
 HOLD_VIEWER_ROLES = (*LOOK_UP_ROLES, StaffProfile.Role.ENTRY_EXIT_OPERATOR)
 
 
-def may_see_legal_holds(user) -> bool:
+def may_see_legal_holds(user: Actor) -> bool:
     return bool(
         user and user.is_authenticated and (user.is_superuser or _role(user) in HOLD_VIEWER_ROLES)
     )
 
 
-def may_manage_legal_holds(user) -> bool:
+def may_manage_legal_holds(user: Actor) -> bool:
     return is_programme_admin(user)
 
 
-def entry_exit_permissions(user) -> dict[str, bool]:
+def entry_exit_permissions(user: Actor) -> dict[str, bool]:
     """What the user may open, for the pages' navigation."""
     return {
         "look_up": may_look_up_travellers(user),
@@ -115,7 +119,9 @@ def traveller_records_by_document(*, number: str, country: str) -> list[Crossing
     return list(records.select_related("port").order_by("-occurred_at", "-id")[:LOOK_UP_LIMIT])
 
 
-def traveller_records_by_name(*, surname_normalised: str, date_of_birth) -> list[CrossingRecord]:
+def traveller_records_by_name(
+    *, surname_normalised: str, date_of_birth: date
+) -> list[CrossingRecord]:
     """One traveller's crossings by ICAO surname and date of birth, newest first."""
     records = CrossingRecord.objects.filter(
         surname_normalised=surname_normalised, date_of_birth=date_of_birth
@@ -138,7 +144,7 @@ def access_log_entries() -> QuerySet[AccessLogEntry]:
     return AccessLogEntry.objects.select_related("user").order_by("-sequence")
 
 
-def traveller_records(*, kind: str, values: dict) -> list[CrossingRecord]:
+def traveller_records(*, kind: str, values: Mapping[str, Any]) -> list[CrossingRecord]:
     """One traveller's crossings by the look-up's criteria (``kind`` "document" or
     "name_dob", ``values`` a criteria form's cleaned data)."""
     if kind == "document":
@@ -150,13 +156,13 @@ def traveller_records(*, kind: str, values: dict) -> list[CrossingRecord]:
     )
 
 
-def records_by_ids(ids) -> list[CrossingRecord]:
+def records_by_ids(ids: Iterable[int]) -> list[CrossingRecord]:
     """These records (those still held), newest first."""
     records = CrossingRecord.objects.filter(pk__in=list(ids)).select_related("port")
     return list(records.order_by("-occurred_at", "-id"))
 
 
-def consultation_of(*, user, sequence: int) -> AccessLogEntry | None:
+def consultation_of(*, user: User, sequence: int) -> AccessLogEntry | None:
     """``user``'s own consultation number ``sequence``, if there is one."""
     return AccessLogEntry.objects.filter(sequence=sequence, user=user).first()
 
@@ -175,7 +181,7 @@ def legal_hold(*, pk: int) -> LegalHold | None:
     return legal_holds().filter(pk=pk).first()
 
 
-def sent_to_partner(record_ids) -> dict[int, ExchangeBatch]:
+def sent_to_partner(record_ids: Iterable[int]) -> dict[int, ExchangeBatch]:
     """For each of these records that is in an outbound batch: that batch."""
     items = OutboundItem.objects.filter(record_id__in=list(record_ids)).select_related("batch")
     return {item.record_id: item.batch for item in items}

@@ -208,7 +208,7 @@ NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
 }
 # First Nations names on a Secure Certificate of Indian Status (Latin script).
-FIRST_NATIONS = (
+FIRST_NATIONS: tuple[tuple[str, ...], tuple[str, ...]] = (
     ("Tanis", "Cheyenne", "Shawn", "Autumn", "Dakota"),
     ("Whitehorse", "Bearchief", "Deschambeault", "Sinclair", "Cardinal", "Thomas"),
 )

@@ -442,6 +442,7 @@ class RowChecker:
         surname_normalised = self._plain_name(surname)
         if not surname_normalised:
             return None
+        given_names_normalised: str | None
         if given_names is None or given_names == "":
             given_names, given_names_normalised = "", ""
         else:

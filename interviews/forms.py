@@ -1,4 +1,7 @@
+from typing import Any
+
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from centres.models import Centre
@@ -9,9 +12,11 @@ class DayForm(forms.Form):
     centre = forms.ModelChoiceField(queryset=Centre.objects.none(), label=_("Centre"))
     day = inputs.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, centres, **kwargs):
+    def __init__(self, *args: Any, centres: QuerySet[Centre], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["centre"].queryset = centres
+        centre = self.fields["centre"]
+        assert isinstance(centre, forms.ModelChoiceField)  # declared above
+        centre.queryset = centres
 
 
 class OutcomeForm(forms.Form):
@@ -34,9 +39,11 @@ class OutcomeForm(forms.Form):
         label=_("Notes"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args, centres, **kwargs):
+    def __init__(self, *args: Any, centres: QuerySet[Centre], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["centre"].queryset = centres
+        centre = self.fields["centre"]
+        assert isinstance(centre, forms.ModelChoiceField)  # declared above
+        centre.queryset = centres
 
 
 class ReviewForm(forms.Form):
@@ -59,8 +66,9 @@ class FindTravellerForm(forms.Form):
         label=_("Date of birth"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Django's clean() returns cleaned_data
         if not data.get("number") and not (data.get("last_name") and data.get("date_of_birth")):
             raise forms.ValidationError(
                 _("Enter a membership or application number, or a last name and date of birth.")

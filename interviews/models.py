@@ -183,7 +183,7 @@ TRANSITIONS: tuple[Transition, ...] = (
 TERMINAL_STATES = frozenset({S.REFUSED, S.EXPIRED, S.ENROLLED})
 # States in which a renewal is over, and the audit's word for each (the renewal-benefit
 # sweep in ``enrolment.services`` is told them at start-up).
-RENEWAL_OVER = {S.REFUSED: "refused", S.EXPIRED: "expired", S.ENROLLED: "completed"}
+RENEWAL_OVER: dict[str, str] = {S.REFUSED: "refused", S.EXPIRED: "expired", S.ENROLLED: "completed"}
 # States in which the applicant may book (or rebook) the interview appointment.
 BOOKABLE_STATES = frozenset({S.AWAITING_INTERVIEW, S.NO_SHOW})
 

@@ -1,6 +1,8 @@
 """What the officer API reads and answers: its serializers and their schema examples
 (the views are in ``interviews/officer_api.py``)."""
 
+from typing import Any
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -9,6 +11,7 @@ from bookings.models import Appointment
 from centres.api import local_iso
 from centres.models import Centre
 from centres.selectors import centres_of_staff
+from common.actors import Actor
 from common.inputs import DateSerializerField, IdRelatedField, QuerySerializer
 from interviews.models import EnrolmentEvent, Interview
 from interviews.selectors import enrolment_timeline
@@ -193,15 +196,18 @@ class OfficerEnrolmentSerializer(serializers.ModelSerializer):
         ]
 
     @extend_schema_field(OfficerAppointmentSerializer(many=True))
-    def get_appointments(self, enrolment: Interview) -> list:
+    def get_appointments(self, enrolment: Interview) -> list[dict[str, Any]]:
         appointments = enrolment.application.appointments.select_related(
             "slot__centre", "application__applicant__user", "application__interview"
         ).order_by("slot__starts_at", "pk")
-        return OfficerAppointmentSerializer(appointments, many=True).data
+        # The stubs type ``data`` as a serializer's ReturnDict, not the ReturnList of many=True.
+        return OfficerAppointmentSerializer(appointments, many=True).data  # type: ignore[return-value]
 
     @extend_schema_field(OfficerEventSerializer(many=True))
-    def get_history(self, enrolment: Interview) -> list:
-        return OfficerEventSerializer(enrolment_timeline(enrolment=enrolment), many=True).data
+    def get_history(self, enrolment: Interview) -> list[dict[str, Any]]:
+        history = OfficerEventSerializer(enrolment_timeline(enrolment=enrolment), many=True)
+        # The stubs type ``data`` as a serializer's ReturnDict, not the ReturnList of many=True.
+        return history.data  # type: ignore[return-value]
 
 
 class OutcomeSerializer(serializers.Serializer):
@@ -217,10 +223,14 @@ class OutcomeSerializer(serializers.Serializer):
     )
     notes = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args: Any, user: Actor = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if user is not None:
-            self.fields["centre"].queryset = centres_of_staff(user)
+            centre = self.fields["centre"]
+            assert isinstance(centre, IdRelatedField)  # declared above
+            # django-stubs reads an attribute typed ``QuerySet | Manager`` as the manager's
+            # descriptor on assignment (typeddjango/django-stubs#3666).
+            centre.queryset = centres_of_staff(user)  # type: ignore[arg-type]
 
 
 class ReviewSerializer(serializers.Serializer):

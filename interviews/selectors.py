@@ -13,11 +13,12 @@ from django.db.models import Q, QuerySet
 from bookings.models import Appointment
 from centres.models import Centre, StaffProfile
 from centres.selectors import is_programme_admin, staff_profile_of
+from common.actors import Actor
 from enrolment.models import Application
 from interviews.models import EnrolmentEvent, Interview
 
 
-def _visible_filter(user) -> Q | None:
+def _visible_filter(user: Actor) -> Q | None:
     """A filter on Interview for what ``user`` may see; None means everything."""
     if is_programme_admin(user):
         return None
@@ -59,7 +60,7 @@ def _visible_filter(user) -> Q | None:
     return nothing
 
 
-def enrolments_visible_to(user) -> QuerySet[Interview]:
+def enrolments_visible_to(user: Actor) -> QuerySet[Interview]:
     enrolments = Interview.objects.select_related("application__applicant__user")
     where = _visible_filter(user)
     if where is None:
@@ -67,7 +68,7 @@ def enrolments_visible_to(user) -> QuerySet[Interview]:
     return enrolments.filter(pk__in=Interview.objects.filter(where).values("pk"))
 
 
-def enrolment_get_visible(*, user, pk: int) -> Interview | None:
+def enrolment_get_visible(*, user: Actor, pk: int) -> Interview | None:
     return enrolments_visible_to(user).filter(pk=pk).first()
 
 
@@ -94,7 +95,7 @@ def appointments_for_centre_day(*, centre: Centre, day: date) -> QuerySet[Appoin
 
 def travellers_find(
     *,
-    user,
+    user: Actor,
     number: str = "",
     last_name: str = "",
     date_of_birth: date | None = None,

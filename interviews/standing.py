@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from bookings.models import Appointment
 from bookings.wording import local_date, local_when, step_name
+from centres.models import Centre
 from enrolment.models import Application
 from interviews.models import Agency, EnrolmentEvent, Interview
 
@@ -72,7 +73,7 @@ def _counterpart(enrolment: Interview) -> str:
     return f"{counterpart.name} ({counterpart.city}, {counterpart.region})"
 
 
-def _cbsa_passed_sentence(enrolment: Interview, appointment_centre) -> str:
+def _cbsa_passed_sentence(enrolment: Interview, appointment_centre: Centre | None) -> str:
     path = enrolment.application.path
     if path == Application.Path.AIRPORT:
         if settings.ENROLMENT_ON_ARRIVAL:
@@ -126,9 +127,9 @@ def application_standing(
         return Standing(_("This application was withdrawn. There is nothing more to do."))
     appointments = sorted(application.appointments.all(), key=lambda a: a.created_at)
     active = next((a for a in appointments if a.status in Appointment.ACTIVE), None)
-    enrolment = getattr(application, "interview", None)
+    enrolment: Interview | None = getattr(application, "interview", None)
     state = enrolment.state if enrolment else S.AWAITING_INTERVIEW
-    if state == S.AWAITING_INTERVIEW:
+    if enrolment is None or state == S.AWAITING_INTERVIEW:  # no enrolment: awaiting
         if active is not None:
             return Standing(_appointment_sentence(active, now), notes=notes, appointment=active)
         return Standing(_book_sentence(application), next_action=BOOK, notes=notes)

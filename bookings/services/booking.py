@@ -20,6 +20,7 @@ from bookings.services.booths import booth_release, booth_take, hold_end
 from bookings.services.gate import interview_gate
 from bookings.services.states import appointment_move
 from centres.models import Slot
+from common.actors import Actor
 from common.audit import audit_record
 from enrolment.models import Application
 
@@ -30,7 +31,7 @@ def _not_found() -> BookingError:
     )
 
 
-def lock_application(*, application: Application, actor) -> Application:
+def lock_application(*, application: Application, actor: Actor) -> Application:
     # ``of=("self",)``: lock the application only, not the applicant row it joins.
     application = (
         Application.objects.select_for_update(of=("self",))
@@ -42,7 +43,7 @@ def lock_application(*, application: Application, actor) -> Application:
     return application
 
 
-def _may_act_for(actor, application: Application) -> bool:
+def _may_act_for(actor: Actor, application: Application) -> bool:
     if actor is None or not actor.is_authenticated:
         return False
     return actor.is_superuser or application.applicant.user_id == actor.pk
@@ -109,7 +110,7 @@ def check_may_move(*, application: Application, old: Appointment, slot: Slot, no
 
 
 def appointment_book(
-    *, application: Application, slot: Slot, actor, now: datetime | None = None
+    *, application: Application, slot: Slot, actor: Actor, now: datetime | None = None
 ) -> Appointment:
     """Book ``slot`` for ``application``.
 
@@ -127,7 +128,9 @@ def appointment_book(
         step = check_may_book(application=application, slot=slot, now=now)
         booth_take(slot)
         if not application.path:
-            application.path = path_for_centre(slot.centre)
+            path = path_for_centre(slot.centre)
+            assert path is not None  # check_may_book refused a centre of no path
+            application.path = path
             application.save(update_fields=["path"])
         appointment = Appointment.objects.create(application=application, slot=slot, step=step)
         interview_gate().booked(application, actor=actor)
@@ -143,7 +146,9 @@ def appointment_book(
     return appointment
 
 
-def lock_active_appointment(*, appointment: Appointment, actor, now: datetime):
+def lock_active_appointment(
+    *, appointment: Appointment, actor: Actor, now: datetime
+) -> tuple[Application, Appointment]:
     application = lock_application(application=appointment.application, actor=actor)
     appointment = Appointment.objects.select_related("slot").get(pk=appointment.pk)
     if appointment.status != Appointment.Status.BOOKED:
@@ -161,7 +166,7 @@ def lock_active_appointment(*, appointment: Appointment, actor, now: datetime):
 
 
 def appointment_reschedule(
-    *, appointment: Appointment, slot: Slot, actor, now: datetime | None = None
+    *, appointment: Appointment, slot: Slot, actor: Actor, now: datetime | None = None
 ) -> Appointment:
     """Move an active appointment to ``slot``.
 
@@ -207,7 +212,7 @@ def appointment_reschedule(
 
 
 def appointment_cancel(
-    *, appointment: Appointment, actor, now: datetime | None = None
+    *, appointment: Appointment, actor: Actor, now: datetime | None = None
 ) -> Appointment:
     """Cancel an active appointment and free its booth (no slot lock needed to free)."""
     now = now or timezone.now()

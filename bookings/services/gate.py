@@ -10,6 +10,7 @@ Without a gate (the bookings app on its own) nothing is under way and nothing is
 
 from typing import Protocol
 
+from common.actors import Actor
 from enrolment.models import Application
 
 
@@ -18,7 +19,7 @@ class InterviewGate(Protocol):
         """The interview's state, as the applicant reads it, when it is past booking;
         None when the applicant may book (no interview yet, or it awaits one)."""
 
-    def booked(self, application: Application, *, actor: object) -> None:
+    def booked(self, application: Application, *, actor: Actor) -> None:
         """An appointment was booked, in the booking's transaction."""
 
 
@@ -26,7 +27,7 @@ class _NoInterviews:
     def under_way(self, application: Application) -> str | None:
         return None
 
-    def booked(self, application: Application, *, actor: object) -> None:
+    def booked(self, application: Application, *, actor: Actor) -> None:
         return None
 
 

@@ -11,8 +11,8 @@ worker.
 Lock order as in ``booking.py``: the application, then the hold row, then the slot.
 """
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from django.conf import settings
 from django.db import transaction
@@ -31,22 +31,30 @@ from bookings.services.booking import (
 )
 from bookings.services.booths import booth_take, hold_end, slot_freed_announce
 from centres.models import Slot
+from common.actors import Actor
 from common.audit import audit_record
 from enrolment.models import Application
 
-# What confirming a hold made for a waitlist offer also does (accept the offer, fulfil the
-# request), in the same transaction. The waitlist builds on this module and registers it
-# (``offer_acceptance_register``), so that this module never imports the waitlist.
-_offer_acceptance: Callable[..., None] | None = None
+
+class OfferAcceptance(Protocol):
+    """What confirming a hold made for a waitlist offer also does (accept the offer, fulfil
+    the request), in the same transaction."""
+
+    def __call__(self, *, offer: WaitlistOffer, appointment: Appointment, actor: Actor) -> None: ...
 
 
-def offer_acceptance_register(handler: Callable[..., None]) -> Callable[..., None]:
+# The waitlist builds on this module and registers it (``offer_acceptance_register``), so
+# that this module never imports the waitlist.
+_offer_acceptance: OfferAcceptance | None = None
+
+
+def offer_acceptance_register(handler: OfferAcceptance) -> OfferAcceptance:
     global _offer_acceptance
     _offer_acceptance = handler
     return handler
 
 
-def _offer_accepted(*, offer: WaitlistOffer, appointment: Appointment, actor) -> None:
+def _offer_accepted(*, offer: WaitlistOffer, appointment: Appointment, actor: Actor) -> None:
     if _offer_acceptance is None:  # the app's ready() imports the waitlist: never so
         raise RuntimeError("no waitlist registered to accept a confirmed offer")
     _offer_acceptance(offer=offer, appointment=appointment, actor=actor)
@@ -68,7 +76,7 @@ def slot_hold(
     *,
     application: Application,
     slot: Slot,
-    actor,
+    actor: Actor,
     appointment: Appointment | None = None,
     now: datetime | None = None,
 ) -> SlotHold:
@@ -120,7 +128,7 @@ def _hold_gone() -> BookingError:
     )
 
 
-def hold_confirm(*, hold: SlotHold, actor, now: datetime | None = None) -> Appointment:
+def hold_confirm(*, hold: SlotHold, actor: Actor, now: datetime | None = None) -> Appointment:
     """Book (or move to) the held time. The hold ends either way: an expired hold frees
     its booth and is refused; a refused booking leaves the applicant's appointments as
     they were."""
@@ -128,14 +136,15 @@ def hold_confirm(*, hold: SlotHold, actor, now: datetime | None = None) -> Appoi
     refusal: BookingError | None = None
     with transaction.atomic():
         application = lock_application(application=hold.application, actor=actor)
-        hold = (
+        locked = (
             SlotHold.objects.select_for_update(of=("self",))
             .select_related("slot", "appointment")
             .filter(pk=hold.pk, application=application)
             .first()
         )
-        if hold is None:
+        if locked is None:
             raise _hold_gone()
+        hold = locked
         offer = WaitlistOffer.objects.filter(hold=hold, status=WaitlistOffer.Status.OFFERED).first()
         # The booth is free again, under this transaction's slot lock; not announced to
         # the waitlist unless the booking below is refused (then it stays free).
@@ -172,18 +181,18 @@ def hold_confirm(*, hold: SlotHold, actor, now: datetime | None = None) -> Appoi
     return appointment
 
 
-def hold_release(*, hold: SlotHold, actor) -> None:
+def hold_release(*, hold: SlotHold, actor: Actor) -> None:
     """The applicant lets the held time go (chooses another, or leaves)."""
     with transaction.atomic():
         application = lock_application(application=hold.application, actor=actor)
-        hold = SlotHold.objects.filter(pk=hold.pk, application=application).first()
-        if hold is not None and hold_end(hold):
+        current = SlotHold.objects.filter(pk=hold.pk, application=application).first()
+        if current is not None and hold_end(current):
             audit_record(
                 actor=actor,
                 action="slot.hold_ended",
-                target=hold,
+                target=current,
                 application=application.pk,
-                slot=hold.slot_id,
+                slot=current.slot_id,
                 outcome="released",
             )
 

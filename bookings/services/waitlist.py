@@ -16,11 +16,13 @@ Lock order as in ``booking.py``: the application, then the request row, then slo
 (taken by the booking's own conditional update).
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -43,7 +45,9 @@ from bookings.services.gate import interview_gate
 from bookings.services.holds import offer_acceptance_register, slot_hold
 from bookings.waitlist_mail import OFFERED, REBOOKED, waitlist_notify
 from centres.models import Centre, Slot
+from common.actors import Actor
 from common.audit import audit_record
+from common.errors import ErrorKind
 from common.outbox import outbox_handler, outbox_put
 from enrolment.models import Application
 
@@ -57,7 +61,7 @@ Status = WaitlistRequest.Status
 OfferStatus = WaitlistOffer.Status
 
 
-def _refuse(message: str, code: str, kind: str = "conflict") -> BookingError:
+def _refuse(message: str, code: str, kind: ErrorKind = "conflict") -> BookingError:
     return BookingError(message, code=code, kind=kind)
 
 
@@ -90,10 +94,10 @@ def waitlist_check_may_wait(*, application: Application, now: datetime) -> Appoi
 def waitlist_request_create(
     *,
     application: Application,
-    actor,
+    actor: Actor,
     centres: list[Centre],
-    earliest,
-    latest,
+    earliest: date,
+    latest: date,
     mornings: bool,
     afternoons: bool,
     evenings: bool,
@@ -177,7 +181,7 @@ def waitlist_request_create(
     return request
 
 
-def waitlist_request_cancel(*, waitlist_request: WaitlistRequest, actor) -> WaitlistRequest:
+def waitlist_request_cancel(*, waitlist_request: WaitlistRequest, actor: Actor) -> WaitlistRequest:
     """Stop looking. A time held for the applicant by an offer is let go too, which
     announces its booth to the next in line. Stopping twice changes nothing."""
     with transaction.atomic():
@@ -201,7 +205,11 @@ def waitlist_request_cancel(*, waitlist_request: WaitlistRequest, actor) -> Wait
             status=request.status,
         )
         for offer in request.offers.filter(status=OfferStatus.OFFERED):
-            hold = SlotHold.objects.filter(pk=offer.hold_id).first()
+            hold = (
+                SlotHold.objects.filter(pk=offer.hold_id).first()
+                if offer.hold_id is not None
+                else None
+            )
             if hold is not None:
                 hold_end(hold)
             _offer_end(offer, OfferStatus.DECLINED, actor=actor)
@@ -221,7 +229,7 @@ def _request_lapse(request: WaitlistRequest) -> None:
     )
 
 
-def _offer_end(offer: WaitlistOffer, status: str, *, actor=None, **data) -> bool:
+def _offer_end(offer: WaitlistOffer, status: str, *, actor: Actor = None, **data: object) -> bool:
     """Move an outstanding offer to ``status`` once (conditional update), with its audit row."""
     changed = WaitlistOffer.objects.filter(pk=offer.pk, status=OfferStatus.OFFERED).update(
         status=status, updated_at=timezone.now()
@@ -240,14 +248,14 @@ def _offer_end(offer: WaitlistOffer, status: str, *, actor=None, **data) -> bool
 
 
 @offer_acceptance_register
-def waitlist_offer_accept(*, offer: WaitlistOffer, appointment: Appointment, actor) -> None:
+def waitlist_offer_accept(*, offer: WaitlistOffer, appointment: Appointment, actor: Actor) -> None:
     """The held offer was confirmed (called by ``hold_confirm`` in its transaction): the
     offer is accepted and the request fulfilled."""
     if _offer_end(offer, OfferStatus.ACCEPTED, actor=actor, appointment=appointment.pk):
         _request_fulfil(offer.request_id, actor=actor, appointment=appointment)
 
 
-def _request_fulfil(request_id: int, *, actor, appointment: Appointment) -> None:
+def _request_fulfil(request_id: int, *, actor: Actor, appointment: Appointment) -> None:
     fulfilled = WaitlistRequest.objects.filter(pk=request_id, status=Status.ACTIVE).update(
         status=Status.FULFILLED, updated_at=timezone.now()
     )
@@ -277,7 +285,7 @@ def waitlist_offers_settle(*, slot_ids: list[int], now: datetime | None = None) 
     return settled
 
 
-def _candidates(slot: Slot, now: datetime):
+def _candidates(slot: Slot, now: datetime) -> QuerySet[WaitlistRequest]:
     """Active requests that want ``slot``, oldest first (first come, first served).
 
     Excluded here, re-checked under the application lock: requests already offered this
@@ -331,17 +339,18 @@ def _give(slot: Slot, request: WaitlistRequest, now: datetime) -> WaitlistOffer 
     try:
         with transaction.atomic():
             application = lock_application(application=request.application, actor=user)
-            request = (
+            locked = (
                 WaitlistRequest.objects.select_for_update()
                 .filter(pk=request.pk, status=Status.ACTIVE)
                 .first()
             )
             if (
-                request is None
-                or request.offers.filter(slot=slot).exists()
+                locked is None
+                or locked.offers.filter(slot=slot).exists()
                 or SlotHold.objects.filter(application=application, expires_at__gt=now).exists()
             ):
                 return None
+            request = locked
             current = _active_appointment(application)
             if current is None and request.appointment_id is not None:
                 _request_lapse(request)  # the appointment to move was cancelled meanwhile
@@ -357,7 +366,14 @@ def _give(slot: Slot, request: WaitlistRequest, now: datetime) -> WaitlistOffer 
         return None  # e.g. no longer approved, interview under way: the next in line
 
 
-def _rebook(slot, request, application, current, user, now) -> WaitlistOffer:
+def _rebook(
+    slot: Slot,
+    request: WaitlistRequest,
+    application: Application,
+    current: Appointment | None,
+    user: User,
+    now: datetime,
+) -> WaitlistOffer:
     if current is None:
         appointment = appointment_book(application=application, slot=slot, actor=user, now=now)
     else:  # the old booth is released in this same transaction
@@ -378,7 +394,14 @@ def _rebook(slot, request, application, current, user, now) -> WaitlistOffer:
     return offer
 
 
-def _offer(slot, request, application, current, user, now) -> WaitlistOffer:
+def _offer(
+    slot: Slot,
+    request: WaitlistRequest,
+    application: Application,
+    current: Appointment | None,
+    user: User,
+    now: datetime,
+) -> WaitlistOffer:
     hold = slot_hold(application=application, slot=slot, actor=user, appointment=current, now=now)
     # The hold service gives SLOT_HOLD_MINUTES; an offer lasts longer (the applicant reads
     # it in an e-mail). Changed before the commit: nobody sees the shorter one.
@@ -420,15 +443,15 @@ def waitlist_match_slot(*, slot: Slot | int, now: datetime | None = None) -> lis
     given: list[WaitlistOffer] = []
     tried: set[int] = set()
     while True:
-        slot = Slot.objects.select_related("centre").filter(pk=slot_id).first()
-        if slot is None or not slot.is_open or slot.starts_at <= now:
+        fresh = Slot.objects.select_related("centre").filter(pk=slot_id).first()
+        if fresh is None or not fresh.is_open or fresh.starts_at <= now:
             return given
-        request = _candidates(slot, now).exclude(pk__in=tried).first()
+        request = _candidates(fresh, now).exclude(pk__in=tried).first()
         if request is None:
             return given
         tried.add(request.pk)
         try:
-            offer = _give(slot, request, now)
+            offer = _give(fresh, request, now)
         except _SlotGone:
             return given
         if offer is not None:
@@ -449,7 +472,7 @@ def waitlist_slots_freed(*, slot_ids: list[int], now: datetime | None = None) ->
     )
     if not slots:
         return 0
-    windows: dict[int, list[tuple]] = {}
+    windows: dict[int, list[tuple[date, date]]] = {}
     for request in WaitlistRequest.objects.filter(
         status=Status.ACTIVE, centres__in={s.centre_id for s in slots}
     ).values("centres", "earliest", "latest"):
@@ -512,10 +535,10 @@ def _still_waiting(request_id: int, now: datetime) -> bool:
 
 
 @outbox_handler(SLOT_FREED)
-def _slot_freed_handle(payload: dict) -> None:
+def _slot_freed_handle(payload: dict[str, Any]) -> None:
     waitlist_slots_freed(slot_ids=payload["slots"])
 
 
 @outbox_handler(REQUEST_OPENED)
-def _request_opened_handle(payload: dict) -> None:
+def _request_opened_handle(payload: dict[str, Any]) -> None:
     waitlist_match_request(request_id=payload["request"])

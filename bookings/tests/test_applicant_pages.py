@@ -226,6 +226,33 @@ def test_walking_away_frees_the_time_for_others(
     assert f'value="{slot.pk}"' in rival.get(url).content.decode()  # released on its own
 
 
+def test_the_times_page_offers_a_lapsed_hold_s_time_without_writing_anything(
+    client_in, application, other_applicant, yvr, time_machine
+):
+    slot = SlotFactory(centre=yvr, capacity=1, starts_at=_local(3, 10, 20))
+    _hold_via_page(client_in, application, slot)
+    time_machine.move_to(timezone.now() + datetime.timedelta(minutes=10, seconds=1))
+    rival = Client()
+    rival.force_login(other_applicant.user)
+    other = ApplicationFactory(applicant=other_applicant)
+    url = _url("time", number=other.number, centre_pk=yvr.pk)
+    before = (list(SlotHold.objects.values_list("pk", "slot_id")), _booked(slot))
+
+    page = rival.get(url).content.decode()
+
+    assert f'value="{slot.pk}"' in page  # the lapsed hold's booth counts as free
+    assert (list(SlotHold.objects.values_list("pk", "slot_id")), _booked(slot)) == before
+    # Choosing it ends the lapsed hold on the spot and holds the time for the rival.
+    response = rival.post(url, {"slot": slot.pk})
+    assert response.status_code == 302
+    assert list(SlotHold.objects.values_list("application", flat=True)) == [other.pk]
+    assert _booked(slot) == 1
+
+
+def _booked(slot) -> int:
+    return Slot.objects.get(pk=slot.pk).booked
+
+
 def test_choosing_nothing_re_shows_the_times_with_a_message(client_in, application, yvr):
     slot = SlotFactory(centre=yvr, starts_at=_local(3, 10, 20))
     day = timezone.localtime(slot.starts_at, VANCOUVER).date().isoformat()

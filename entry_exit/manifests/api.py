@@ -71,6 +71,7 @@ class CarrierManifestView(APIView):
     def post(self, request):
         partner: Partner = request.auth
         carrier = carrier_get(partner.name.removeprefix(PARTNER_PREFIX))
+        assert carrier is not None  # the signature was checked against this carrier
         now = timezone.now()
         result = manifest_interchange_import(
             carrier=carrier,

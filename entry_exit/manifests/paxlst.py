@@ -51,6 +51,7 @@ The PAXLST segments read (everything else in a message — ``RFF``, ``COM``, ``F
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -155,7 +156,7 @@ class Fault(Exception):
         self.segment, self.tag, self.element, self.component = segment, tag, element, component
         self.offset, self.message = offset, message
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """The fault as reported: where it is, a code and a reason; never a value."""
         return {
             "message": self.message,
@@ -184,7 +185,7 @@ class Segment:
     # The elements after the tag: as sent, split into components when read (most are
     # read once, most have one component); a segment with released characters has its
     # elements split and unescaped already, as lists of components.
-    elements: list
+    elements: list[str] | list[list[str]]
     offset: int  # characters from the start of the file
     separator: str = ":"  # the component separator
     number: int = 0  # in its message (UNH is 1), or in the interchange outside one
@@ -334,6 +335,7 @@ def _segments(text: str, start: int, marks: Delimiters) -> list[Segment]:
             break
         if not stripped.strip():
             continue
+        elements: list[str] | list[list[str]]
         if release and release in stripped:
             elements = [
                 [_unescape(part, release) for part in _split(piece, component, release)]
@@ -357,7 +359,7 @@ def _delimiters(text: str) -> tuple[Delimiters, int]:
         service, start = text[3:9], 9
         if len(service) < 6:
             raise Fault("una", tag="UNA", offset=0)
-    component, element, _decimal, release, _reserved, segment = service
+    component, element, _decimal, release, _reserved, segment = tuple(service)
     release = "" if release == " " else release
     used = [component, element, segment] + ([release] if release else [])
     if len(set(used)) != len(used) or any(mark in "\r\n" for mark in used):
@@ -621,10 +623,10 @@ def _message_read(segments: list[Segment], *, closed: bool) -> Message:
                 traveller.document_number = segment.value(2, 1)
                 traveller.segments["DOC"] = segment.number
         elif tag == "CNT":
-            counted = segment.value(1, 2)
-            if not (counted.isascii() and counted.isdigit()):
+            count_text = segment.value(1, 2)
+            if not (count_text.isascii() and count_text.isdigit()):
                 raise segment.fault("control_count", 1, 2, message=reference)
-            counts.append((segment, qualifier, int(counted)))
+            counts.append((segment, qualifier, int(count_text)))
         elif tag in ("UNH", "UNT", "UNB", "UNZ", "UNG", "UNE"):
             raise out_of_place(segment)
 

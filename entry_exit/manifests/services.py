@@ -28,15 +28,16 @@ file command both call it):
 
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db import connection, transaction
 from django.db.models import Case, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
+from common.actors import Actor, acting_user
 from common.audit import audit_record
 from entry_exit import exchange_format
 from entry_exit.choices import CANADA, UNITED_STATES, Event, Source, StatusCategory
@@ -100,7 +101,7 @@ def _batch_id(reference: str) -> int:
     return int.from_bytes(hashlib.sha256(reference.encode()).digest()[:8], "big") % 2**62 + 1
 
 
-def _record_id(message: paxlst.Message, row: dict) -> str:
+def _record_id(message: paxlst.Message, row: dict[str, str]) -> str:
     """The record's id: a digest of its flight and its values. The same person, unchanged,
     in a corrected manifest is the same record (kept, not stored twice); a corrected
     person is a new record, and the old one goes with the version it came from."""
@@ -125,7 +126,7 @@ def _departure(message: paxlst.Message) -> datetime | None:
     return message.departure_local.replace(tzinfo=zone).astimezone(UTC)
 
 
-def _rows(departing: list[_Departing]) -> list[dict]:
+def _rows(departing: list[_Departing]) -> list[dict[str, str]]:
     rows = []
     for item in departing:
         message = item.message
@@ -153,7 +154,7 @@ def _rows(departing: list[_Departing]) -> list[dict]:
     return rows
 
 
-def _exchange_body(*, carrier: Carrier, reference: str, rows: list[dict]) -> bytes:
+def _exchange_body(*, carrier: Carrier, reference: str, rows: list[dict[str, str]]) -> bytes:
     lines = b"".join(exchange_format.line(row) for row in rows)
     header = {
         "type": "header",
@@ -168,7 +169,7 @@ def _exchange_body(*, carrier: Carrier, reference: str, rows: list[dict]) -> byt
 
 
 def _row_fault(
-    error: dict, *, lines: dict[int, tuple[paxlst.Message, paxlst.Traveller]]
+    error: dict[str, Any], *, lines: dict[int, tuple[paxlst.Message, paxlst.Traveller]]
 ) -> dict[str, Any]:
     """A refused row's error, at the place in the message its field came from."""
     message, traveller = lines[error["line"]]
@@ -228,7 +229,14 @@ def manifest_interchange_report(interchange: ManifestInterchange) -> dict[str, A
 
 
 def _refuse(
-    *, carrier: Carrier, checksum: str, file_name: str, received_by: str, actor, now, fault
+    *,
+    carrier: Carrier,
+    checksum: str,
+    file_name: str,
+    received_by: str,
+    actor: Actor,
+    now: datetime,
+    fault: paxlst.Fault,
 ) -> ManifestResult:
     error = fault.as_dict()
     with transaction.atomic():
@@ -243,7 +251,7 @@ def _refuse(
             last_error=fault.code,
             row_errors=[{"line": 1, "field": "", "code": fault.code, "reason": error["reason"]}],
             handled_by=received_by[:100],
-            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            actor=acting_user(actor),
         )
         interchange = ManifestInterchange.objects.create(
             carrier=carrier.name,
@@ -275,7 +283,9 @@ def _refuse(
     return ManifestResult(interchange, "refused", fault.code)
 
 
-def _redelivered(interchange: ManifestInterchange, *, actor, received_by: str) -> ManifestResult:
+def _redelivered(
+    interchange: ManifestInterchange, *, actor: Actor, received_by: str
+) -> ManifestResult:
     """The same file from the same carrier, imported and applied before: its report."""
     audit_record(
         actor=actor,
@@ -293,6 +303,17 @@ def _redelivered(interchange: ManifestInterchange, *, actor, received_by: str) -
     return ManifestResult(interchange, "redelivered")
 
 
+class _Refusal(TypedDict):
+    """``_refuse``'s arguments but the fault: the same for every refusal of a delivery."""
+
+    carrier: Carrier
+    checksum: str
+    file_name: str
+    received_by: str
+    actor: Actor
+    now: datetime
+
+
 def manifest_interchange_import(
     *,
     carrier: Carrier,
@@ -300,7 +321,7 @@ def manifest_interchange_import(
     now: datetime,
     file_name: str = "",
     received_by: str = "",
-    actor=None,
+    actor: Actor = None,
     progress: Callable[[int], None] | None = None,
 ) -> ManifestResult:
     """Import one PAXLST interchange from ``carrier``; see the module's docstring.
@@ -309,7 +330,7 @@ def manifest_interchange_import(
     ``EntryExitError`` (conflict) while another run imports the same file.
     """
     checksum = hashlib.sha256(body).hexdigest()
-    refusal = {
+    refusal: _Refusal = {
         "carrier": carrier,
         "checksum": checksum,
         "file_name": file_name,
@@ -371,7 +392,7 @@ def manifest_interchange_import(
     if result.outcome == "refused":
         # The same control reference with other contents (batch_id_reused): the batch
         # row is the refusal; the interchange says so too.
-        fault = paxlst.Fault("unb_element", segment=1, tag="UNB", element=5).as_dict()
+        place = paxlst.Fault("unb_element", segment=1, tag="UNB", element=5).as_dict()
         error = result.batch.row_errors[0]
         with transaction.atomic():
             row = ManifestInterchange.objects.create(
@@ -384,7 +405,7 @@ def manifest_interchange_import(
                 status=InterchangeStatus.REFUSED,
                 batch=result.batch,
                 messages=interchange.message_count,
-                errors=[{**fault, "code": result.code, "reason": error["reason"]}],
+                errors=[{**place, "code": result.code, "reason": error["reason"]}],
                 received_at=now,
             )
         return ManifestResult(row, "refused", result.code)
@@ -465,7 +486,13 @@ def _records_by_id(record_ids: list[str]) -> dict[str, int]:
 _TRAVELLER_COLUMNS = ("manifest_id", "role", "position", "segment", "record_id")
 
 
-def _travellers_insert(rows) -> None:
+# A traveller's row: manifest id, role, position, segment and record id (None: refused).
+_TravellerRow = tuple[int, str, int, int, int | None]
+# A flight's list: carrier, flight number, local departure date and list kind.
+_FlightKey = tuple[str, str, date, str]
+
+
+def _travellers_insert(rows: Iterable[_TravellerRow]) -> None:
     """Store the travellers, given as (manifest id, role, position, segment, record id):
     on PostgreSQL with COPY (a hundred thousand travellers in a second rather than ten),
     elsewhere in bulk."""
@@ -486,7 +513,9 @@ def _travellers_insert(rows) -> None:
             copy.write_row(row)
 
 
-def _flight_key(message: paxlst.Message) -> tuple[str, str, date, str]:
+def _flight_key(message: paxlst.Message) -> _FlightKey:
+    # Only a departing message's flight is looked up: it has its departure time.
+    assert message.departure_local is not None
     return (
         message.carrier_code[:3],
         message.flight_number[:17],
@@ -495,7 +524,7 @@ def _flight_key(message: paxlst.Message) -> tuple[str, str, date, str]:
     )
 
 
-def _flights_locked(departing: list[_Departing]) -> dict[tuple, ManifestFlight]:
+def _flights_locked(departing: list[_Departing]) -> dict[_FlightKey, ManifestFlight]:
     """The interchange's flights, created where new, locked in id order (two imports of
     the same flights take turns and never wait on each other in a cycle)."""
     keys = {_flight_key(item.message): item.message.departure_airport for item in departing}
@@ -512,7 +541,7 @@ def _flights_locked(departing: list[_Departing]) -> dict[tuple, ManifestFlight]:
         ],
         ignore_conflicts=True,
     )
-    flights: dict[tuple, ManifestFlight] = {}
+    flights: dict[_FlightKey, ManifestFlight] = {}
     ordered = list(keys)
     for start in range(0, len(ordered), LOOKUP_CHUNK // 10):
         wanted = Q(
@@ -545,7 +574,7 @@ def manifests_apply(
     version: Callable[[paxlst.Message], str],
     record_ids: list[str],
     now: datetime,
-    actor=None,
+    actor: Actor = None,
 ) -> None:
     """Record each message as a version of its flight's list, and make the latest version
     of each flight the one whose records stand. One transaction for the interchange.

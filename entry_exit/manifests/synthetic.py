@@ -40,7 +40,7 @@ def _mrz_name(name: str) -> str:
 
 
 def _person(rng: random.Random, day: date) -> dict:
-    pick = rng.choices(list(NATIONALITY_WEIGHTS), weights=NATIONALITY_WEIGHTS.values())[0]
+    pick = rng.choices(list(NATIONALITY_WEIGHTS), weights=list(NATIONALITY_WEIGHTS.values()))[0]
     nationality = rng.choice(FOREIGN) if pick == "FOREIGN" else pick
     given_pool, surname_pool = NAMES[nationality]
     born = day - timedelta(days=int(rng.triangular(2 * 365, 90 * 365, 40 * 365)))

@@ -1,4 +1,5 @@
 from datetime import timedelta
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -21,8 +22,9 @@ class PeriodForm(forms.Form):
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Django's clean() returns cleaned_data
         if self.errors:
             return data
         today = timezone.now().date()
@@ -52,8 +54,9 @@ class PurposeForm(forms.Form):
             raise forms.ValidationError(_("Enter plain text."), code="invalid")
         return text
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Django's clean() returns cleaned_data
         if data.get("purpose") == "other" and not data.get("purpose_text"):
             self.add_error("purpose_text", _("Say why you are consulting these records."))
         return data

@@ -87,11 +87,11 @@ def reconciliation_figures(*, start: date, end: date) -> Figures:
     }
     ports: dict[str, Row] = {}
 
-    def port_row(port_id, airport) -> Row:
+    def port_row(port_id: int | None, airport: str) -> Row:
         label = _place(names.get(port_id), airport)
         return ports.setdefault(label, Row(label=label))
 
-    def add(row: Row, outcome, n: int) -> None:
+    def add(row: Row, outcome: str | None, n: int) -> None:
         row.exits += n
         if outcome == Outcome.MATCHED:
             row.matched += n
@@ -103,25 +103,29 @@ def reconciliation_figures(*, start: date, end: date) -> Figures:
         .values("day", "exit_match__outcome")
         .annotate(n=Count("id"))
     )
-    for item in by_day:
-        add(days[item["day"]], item["exit_match__outcome"], item["n"])
-        add(total, item["exit_match__outcome"], item["n"])
+    for exit_day in by_day:
+        add(days[exit_day["day"]], exit_day["exit_match__outcome"], exit_day["n"])
+        add(total, exit_day["exit_match__outcome"], exit_day["n"])
     by_port = exits.values("port_id", "airport_code", "exit_match__outcome").annotate(n=Count("id"))
-    for item in by_port:
-        add(port_row(item["port_id"], item["airport_code"]), item["exit_match__outcome"], item["n"])
+    for exit_port in by_port:
+        add(
+            port_row(exit_port["port_id"], exit_port["airport_code"]),
+            exit_port["exit_match__outcome"],
+            exit_port["n"],
+        )
     entries = entries.annotate(ended=Exists(matched_entry))
-    for item in (
+    for entry_day in (
         entries.annotate(day=TruncDate("occurred_at", tzinfo=UTC))
         .values("day", "ended")
         .annotate(n=Count("id"))
     ):
-        for row in (days[item["day"]], total):
-            row.entries += item["n"]
-            row.entries_matched += item["n"] if item["ended"] else 0
-    for item in entries.values("port_id", "ended").annotate(n=Count("id")):
-        row = port_row(item["port_id"], "")
-        row.entries += item["n"]
-        row.entries_matched += item["n"] if item["ended"] else 0
+        for row in (days[entry_day["day"]], total):
+            row.entries += entry_day["n"]
+            row.entries_matched += entry_day["n"] if entry_day["ended"] else 0
+    for entry_port in entries.values("port_id", "ended").annotate(n=Count("id")):
+        row = port_row(entry_port["port_id"], "")
+        row.entries += entry_port["n"]
+        row.entries_matched += entry_port["n"] if entry_port["ended"] else 0
     return Figures(
         start=start,
         end=end,
@@ -177,24 +181,33 @@ def suspected_overstays(*, now: datetime | None = None) -> list[Suspicion]:
         .select_related("entry__port")
         .order_by("authorised_until", "id")[:MAX_SUSPECTED]
     )
-    suspicions = []
+    suspicions: list[tuple[Stay, date, int]] = []
     for stay in stays:
+        port = stay.entry.port
+        assert port is not None  # an entry is a land crossing: it has its port (constraint)
         facts = stay_compute(
             entered_at=stay.entry.occurred_at,
-            entry_zone=stay.entry.port.tz,
+            entry_zone=port.tz,
             authorised=stay.authorised_days,
             now=now,
         )
         if facts.suspected_overstay:
-            suspicions.append((stay, facts))
-    last_seen = _last_seen([stay.entry for stay, _facts in suspicions])
+            # Suspected: the authorised period has ended, so it has a last day.
+            assert facts.authorised_until is not None
+            suspicions.append((stay, facts.authorised_until, facts.days_over))
+    last_seen = _last_seen([stay.entry for stay, _until, _over in suspicions])
     return [
-        Suspicion(stay, facts.authorised_until, facts.days_over, last_seen.get(stay.entry_id))
-        for stay, facts in suspicions
+        Suspicion(stay, until, days_over, last_seen.get(stay.entry_id))
+        for stay, until, days_over in suspicions
     ]
 
 
-def _last_seen(entries: list[CrossingRecord]) -> dict[int, CrossingRecord]:
+# A traveller, as crossings are grouped: (document number, issuing country) or
+# (normalised surname, date of birth).
+_TravellerKey = tuple[str, str] | tuple[str, date]
+
+
+def _last_seen(entries: list[CrossingRecord]) -> dict[int, CrossingRecord | None]:
     """Each entry's traveller's latest crossing (on its document, or its normalised
     surname and date of birth): one query for all (narrowed further here)."""
     if not entries:
@@ -205,7 +218,7 @@ def _last_seen(entries: list[CrossingRecord]) -> dict[int, CrossingRecord]:
         Q(document_number__in={number for number, _country in documents})
         | Q(surname_normalised__in={surname for surname, _born in names})
     ).select_related("port")
-    crossings = defaultdict(list)
+    crossings: defaultdict[_TravellerKey, list[CrossingRecord]] = defaultdict(list)
     for record in records:
         document = (record.document_number, record.document_country)
         name = (record.surname_normalised, record.date_of_birth)
@@ -213,7 +226,7 @@ def _last_seen(entries: list[CrossingRecord]) -> dict[int, CrossingRecord]:
             crossings[document].append(record)
         if name in names:
             crossings[name].append(record)
-    latest = {}
+    latest: dict[int, CrossingRecord | None] = {}
     for entry in entries:
         seen = (
             crossings[(entry.document_number, entry.document_country)]

@@ -17,11 +17,13 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
+from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.actors import Actor, acting_user
 from common.audit import audit_record
 from common.models import AuditEvent
 from entry_exit.models import CrossingRecord, ExchangeBatch
@@ -72,12 +74,13 @@ def _decide(exits: list[found.Exit], taken: dict[int, int]) -> dict[int, Decisio
         decision = match_decide(
             exit=item.traveller, by_document=document.get(pk), by_name=names[pk]
         )
-        if decision.entry is not None:
-            holder = taken.get(decision.entry)
-            if decision.entry in given or (holder is not None and holder != pk):
+        entry = decision.entry
+        if entry is not None:
+            holder = taken.get(entry)
+            if entry in given or (holder is not None and holder != pk):
                 decision = Decision(Outcome.UNMATCHED, Reason.ENTRY_TAKEN, score=decision.score)
             else:
-                given.add(decision.entry)
+                given.add(entry)
         decisions[pk] = decision
     return decisions
 
@@ -198,9 +201,12 @@ def stays_record(*, entry_ids: Iterable[int], now: datetime | None = None) -> in
             days = authorised_days(entry.status)
             if days is None:
                 continue
+            # An entry is a land crossing: it has its port (constraint).
+            assert entry.port is not None
             facts = stay_compute(
                 entered_at=entry.occurred_at, entry_zone=entry.port.tz, authorised=days, now=now
             )
+            assert facts.authorised_until is not None  # a period was given: it has a last day
             stays.append(
                 Stay(
                     entry=entry,
@@ -214,7 +220,9 @@ def stays_record(*, entry_ids: Iterable[int], now: datetime | None = None) -> in
     return written
 
 
-def reconciliation_run(*, batch_id: int | None = None, now: datetime | None = None) -> dict:
+def reconciliation_run(
+    *, batch_id: int | None = None, now: datetime | None = None
+) -> dict[str, int]:
     """The background job after an import (``batch_id``), or over everything not done yet
     (None).
 
@@ -258,13 +266,25 @@ def _decision_check(match: ExitMatch, new: str) -> None:
         )
 
 
-def exit_match_confirm(*, match: ExitMatch, entry_id: int, actor) -> ExitMatch:
+def _decider(actor: Actor) -> User:
+    """The analyst deciding: a person, always (the job never re-decides what a person
+    did, and tells a decision apart by ``decided_by``)."""
+    decider = acting_user(actor)
+    if decider is None:
+        raise ReconciliationError(
+            _("Only a signed-in analyst can decide a match."), code="no_analyst", kind="forbidden"
+        )
+    return decider
+
+
+def exit_match_confirm(*, match: ExitMatch, entry_id: int, actor: Actor) -> ExitMatch:
     """An analyst confirms one of a review's candidate entries.
 
     1. Lock the row; it must still be in review, and the entry one of its candidates.
     2. The entry must not have been matched to another exit meanwhile.
     3. Mark it matched (tier ``analyst``), with who and when; audit old and new state.
     """
+    decider = _decider(actor)
     with transaction.atomic():
         locked = ExitMatch.objects.select_for_update().get(pk=match.pk)
         _decision_check(locked, Outcome.MATCHED)
@@ -280,7 +300,7 @@ def exit_match_confirm(*, match: ExitMatch, entry_id: int, actor) -> ExitMatch:
         now = timezone.now()
         locked.outcome, locked.entry_id, locked.tier = Outcome.MATCHED, entry_id, Tier.ANALYST
         locked.score, locked.reason = scores[entry_id], Reason.ANALYST_CONFIRMED
-        locked.decided_by, locked.decided_at = actor, now
+        locked.decided_by, locked.decided_at = decider, now
         locked.save()
         audit_record(
             actor=actor,
@@ -294,14 +314,15 @@ def exit_match_confirm(*, match: ExitMatch, entry_id: int, actor) -> ExitMatch:
     return locked
 
 
-def exit_match_reject(*, match: ExitMatch, actor) -> ExitMatch:
+def exit_match_reject(*, match: ExitMatch, actor: Actor) -> ExitMatch:
     """An analyst rejects every candidate: the exit stays unmatched, and the job never
     proposes a match for it again (a person decided)."""
+    decider = _decider(actor)
     with transaction.atomic():
         locked = ExitMatch.objects.select_for_update().get(pk=match.pk)
         _decision_check(locked, Outcome.UNMATCHED)
         locked.outcome, locked.reason = Outcome.UNMATCHED, Reason.ANALYST_REJECTED
-        locked.decided_by, locked.decided_at = actor, timezone.now()
+        locked.decided_by, locked.decided_at = decider, timezone.now()
         locked.save()
         audit_record(
             actor=actor,

@@ -198,11 +198,12 @@ def crossing(
     """A crossing record's field values (``port_code`` for a land port)."""
     surname = identity.surname if surname is None else surname
     given = identity.given_names if given_names is None else given_names
-    source = {
+    sources: dict[str, Source] = {
         Event.LAND_ENTRY_CANADA: Source.CBSA_PRIMARY,
         Event.LAND_ENTRY_US: Source.US_PARTNER,
         Event.AIR_EXIT: Source.CARRIER_MANIFEST,
-    }[event]
+    }
+    source = sources[event]
     return {
         "surname": surname,
         "given_names": given,

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -57,7 +58,7 @@ def row_hash(previous_hash: str, entry: AccessLogEntry) -> str:
 
 def access_log_append(
     *,
-    user,
+    user: User,
     purpose: str,
     purpose_text: str = "",
     criteria_kind: str,

@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict, TypeGuard, cast
 
 import orjson
 import psycopg
@@ -41,6 +41,7 @@ from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from common.actors import Actor, acting_user
 from common.audit import audit_record
 from common.outbox import outbox_put
 from entry_exit import exchange_format
@@ -138,11 +139,13 @@ def _lines_done(batch: ExchangeBatch) -> int:
 # --- The header ----------------------------------------------------------------------------
 
 
-def _whole_number(value, *, minimum: int) -> bool:
+def _whole_number(value: object, *, minimum: int) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and minimum <= value < 2**63
 
 
-def _header_check(partner: Partner, body: bytes) -> tuple[dict | None, int, RowError | None]:
+def _header_check(
+    partner: Partner, body: bytes
+) -> tuple[dict[str, Any] | None, int, RowError | None]:
     """The header, where the record lines start, and what is wrong with either."""
     end = body.find(b"\n", 0, MAX_HEADER_BYTES)
     if end < 0:
@@ -184,10 +187,10 @@ def _refuse(
     checksum: str,
     file_name: str,
     received_by: str,
-    actor,
+    actor: Actor,
     now: datetime,
     error: RowError,
-    header: dict | None,
+    header: dict[str, Any] | None,
 ) -> InboundResult:
     batch_id = header.get("batch_id") if header else None
     count = header.get("record_count") if header else None
@@ -205,7 +208,7 @@ def _refuse(
             last_error=error.code,
             row_errors=[error.as_dict(line=1)],
             handled_by=received_by[:100],
-            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            actor=acting_user(actor),
         )
         audit_record(
             actor=actor,
@@ -227,6 +230,18 @@ def _refuse(
     return InboundResult(batch, "refused", error.code)
 
 
+class _Refusal(TypedDict):
+    """``_refuse``'s arguments but the error: the same for every refusal of a delivery."""
+
+    partner: Partner
+    checksum: str
+    file_name: str
+    received_by: str
+    actor: Actor
+    now: datetime
+    header: dict[str, Any] | None
+
+
 def _previous(partner: Partner, batch_id: int) -> ExchangeBatch | None:
     return (
         ExchangeBatch.objects.filter(
@@ -237,7 +252,7 @@ def _previous(partner: Partner, batch_id: int) -> ExchangeBatch | None:
     )
 
 
-def _redelivered(batch: ExchangeBatch, *, actor, received_by: str) -> InboundResult:
+def _redelivered(batch: ExchangeBatch, *, actor: Actor, received_by: str) -> InboundResult:
     audit_record(
         actor=actor,
         action="exchangebatch.redelivered",
@@ -258,7 +273,8 @@ def _redelivered(batch: ExchangeBatch, *, actor, received_by: str) -> InboundRes
 
 def _being_imported() -> EntryExitError:
     return EntryExitError(
-        _("This batch is being imported by another run; try again later."),
+        # Lazy, translated when shown; ApplicationError's ``message`` is typed ``str`` only.
+        cast(str, _("This batch is being imported by another run; try again later.")),
         code="batch_being_imported",
         kind="conflict",
     )
@@ -276,7 +292,7 @@ def _claim(batch: ExchangeBatch, now: datetime) -> bool:
 # --- The rows --------------------------------------------------------------------------
 
 
-def _parse(raw: bytes) -> tuple[dict | None, list[RowError]]:
+def _parse(raw: bytes) -> tuple[dict[str, Any] | None, list[RowError]]:
     try:
         row = orjson.loads(raw)
     except orjson.JSONDecodeError:
@@ -300,7 +316,9 @@ def _parse(raw: bytes) -> tuple[dict | None, list[RowError]]:
     return row, []
 
 
-def _insert_bulk(clean: list[dict], *, batch: ExchangeBatch, now: datetime, source: str) -> int:
+def _insert_bulk(
+    clean: list[dict[str, Any]], *, batch: ExchangeBatch, now: datetime, source: str
+) -> int:
     """Store the records not held yet; return how many this batch stored."""
     held = set(
         CrossingRecord.objects.filter(
@@ -348,7 +366,7 @@ COPY_COLUMNS = (
 )
 
 
-def _copy_text(clean: list[dict], *, batch_id: int, now: datetime) -> str:
+def _copy_text(clean: list[dict[str, Any]], *, batch_id: int, now: datetime) -> str:
     """The chunk's records as COPY text, in the order given. Built by hand, while the chunk
     is checked (``_check_chunk``, beside the storing of the chunk before): formatting rows
     one value at a time through the driver took about half of the storing's Python time."""
@@ -411,10 +429,10 @@ def _insert_copy(text: str, count: int) -> int:
 class _Checked:
     """A chunk's lines, checked: the good records by record id, and what was not kept."""
 
-    records: dict[str, dict]
+    records: dict[str, dict[str, Any]]
     repeated: int
     refused: int
-    errors: list[dict]
+    errors: list[dict[str, Any]]
     # PostgreSQL: the good records as COPY text, in record id order (``_copy_text``).
     copy_text: str | None = None
 
@@ -429,24 +447,26 @@ def _check_chunk(
     chunk before, in ``language``, the one active where the import was called); with
     ``copy_for`` (the batch's id and the import's instant, on PostgreSQL), also write the
     good records' COPY text."""
-    records: dict[str, dict] = {}
+    records: dict[str, dict[str, Any]] = {}
     repeated = refused = 0
-    errors: list[dict] = []
+    errors: list[dict[str, Any]] = []
     with translation.override(language):
         for line, raw in chunk:
             row, row_errors = _parse(raw)
+            record = None
             if row is not None:
                 result = checker(row)
-                row_errors = list(result.errors)
+                record, row_errors = result.record, list(result.errors)
             if row_errors:
                 refused += 1
                 errors.extend(error.as_dict(line=line) for error in row_errors)
                 continue
-            record_id = result.record["source_record_id"]
+            assert record is not None  # a row without errors is a checked record
+            record_id = record["source_record_id"]
             if record_id in records:
                 repeated += 1
                 continue
-            records[record_id] = result.record
+            records[record_id] = record
     copy_text = None
     if copy_for is not None:
         batch_id, now = copy_for
@@ -499,7 +519,13 @@ def _store_chunk(*, batch: ExchangeBatch, checked: _Checked, source: str, now: d
 
 
 def _store_in_turn(
-    *, batch_pk: int, turn: int, done: int, checked: _Checked, now: datetime, turns
+    *,
+    batch_pk: int,
+    turn: int,
+    done: int,
+    checked: _Checked,
+    now: datetime,
+    turns: dict[int, threading.Event],
 ) -> None:
     """Side by side (PostgreSQL): one chunk on this thread's own connection. Its COPY — the
     index upkeep, most of an import's database time — runs beside the chunk before's; its
@@ -511,6 +537,8 @@ def _store_in_turn(
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [batch_pk, turn])
             turns[turn].set()  # the next chunk may start: it will wait for this lock
+            # Side by side is PostgreSQL only, where every chunk is checked with its COPY text.
+            assert checked.copy_text is not None
             inserted = _insert_copy(checked.copy_text, len(checked.records))
             if turn:
                 cursor.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", [batch_pk, turn - 1])
@@ -548,7 +576,7 @@ def _checked_in_order(
     copy_for: tuple[int, datetime] | None,
 ) -> Iterator[_Checked]:
     """The chunks, checked in order, each checked while the one before is being stored."""
-    pending: Future | None = None
+    pending: Future[_Checked] | None = None
     for chunk in chunks:
         following = checking.submit(_check_chunk, chunk, checker, language, copy_for)
         if pending is not None:
@@ -569,7 +597,7 @@ def _store_side_by_side(
     when one could not be committed in its turn (every chunk before it is)."""
     done = _lines_done(batch)
     turns: dict[int, threading.Event] = {}
-    in_flight: deque[tuple[Future, int]] = deque()
+    in_flight: deque[tuple[Future[None], int]] = deque()
     failed = False
 
     def settle() -> None:
@@ -589,7 +617,7 @@ def _store_side_by_side(
             progress(lines_after)
 
     with ThreadPoolExecutor(max_workers=STORERS, thread_name_prefix="entry-exit-store") as pool:
-        previous: Future | None = None
+        previous: Future[None] | None = None
         for turn, checked in enumerate(checked_chunks):
             # The chunk before holds its turn's lock (or has ended) before this one starts.
             while previous is not None and not turns[turn - 1].wait(0.05):
@@ -675,7 +703,7 @@ def _import_rows(
                 progress(_lines_done(batch))
 
 
-def _finish(batch: ExchangeBatch, *, actor, received_by: str) -> None:
+def _finish(batch: ExchangeBatch, *, actor: Actor, received_by: str) -> None:
     with transaction.atomic():
         locked = ExchangeBatch.objects.select_for_update().get(pk=batch.pk)
         locked.status = (
@@ -720,7 +748,7 @@ def inbound_batch_import(
     now: datetime,
     file_name: str = "",
     received_by: str = "",
-    actor=None,
+    actor: Actor = None,
     progress: Callable[[int], None] | None = None,
 ) -> InboundResult:
     """Import one batch from ``partner``; see the module's docstring for the contract.
@@ -737,7 +765,7 @@ def inbound_batch_import(
     """
     checksum = exchange_format.sha256(body)
     header, start, error = _header_check(partner, body)
-    refusal = {
+    refusal: _Refusal = {
         "partner": partner,
         "checksum": checksum,
         "file_name": file_name,
@@ -748,6 +776,7 @@ def inbound_batch_import(
     }
     if error:
         return _refuse(**refusal, error=error)
+    assert header is not None  # no error: the header was read
     batch = _previous(partner, header["batch_id"])
     if batch is not None and batch.checksum != checksum:
         return _refuse(**refusal, error=_error("batch_id", "batch_id_reused"))
@@ -767,7 +796,7 @@ def inbound_batch_import(
                     created_at=now,
                     received_at=now,
                     handled_by=received_by[:100],
-                    actor=actor if getattr(actor, "is_authenticated", False) else None,
+                    actor=acting_user(actor),
                 )
         except IntegrityError:
             # The same batch, delivered at the same moment: the other delivery created it.

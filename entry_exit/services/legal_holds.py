@@ -12,8 +12,10 @@ before a hold can cover it (the hold then covers the records still there).
 """
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -42,7 +44,7 @@ def _flags_refresh(record_ids: list[int]) -> None:
     CrossingRecord.objects.filter(pk__in=record_ids).update(legal_hold=Exists(active))
 
 
-def _lock_records(record_ids) -> list[int]:
+def _lock_records(record_ids: Iterable[int]) -> list[int]:
     """Lock the records that still exist, in id order; their ids."""
     return list(
         CrossingRecord.objects.filter(pk__in=record_ids)
@@ -54,7 +56,7 @@ def _lock_records(record_ids) -> list[int]:
 
 def legal_hold_place(
     *,
-    user,
+    user: User,
     consultation: AccessLogEntry,
     record_ids: list[int],
     basis: str,
@@ -122,7 +124,7 @@ def legal_hold_place(
 
 
 def legal_hold_lift(
-    *, user, hold: LegalHold, grounds: str, note: str = "", now: datetime | None = None
+    *, user: User, hold: LegalHold, grounds: str, note: str = "", now: datetime | None = None
 ) -> LegalHold:
     """Lift an active hold: its records stay held while another active hold covers them.
 

@@ -30,13 +30,15 @@ import logging
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Field, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.actors import Actor, acting_user
 from common.audit import audit_record
 from entry_exit import exchange_format, transport
 from entry_exit.errors import EntryExitError
@@ -73,7 +75,7 @@ class RunSummary:
     records_sent: int = 0
 
 
-def _check_phase(phase) -> int:
+def _check_phase(phase: int) -> int:
     if isinstance(phase, bool) or phase not in PHASES:
         raise EntryExitError(_("Unknown phase."), code="phase", kind="invalid")
     if phase > settings.ENTRY_EXIT_PHASE:
@@ -141,7 +143,14 @@ def outbound_batch_build(
     return batch
 
 
-def _items_insert(batch: ExchangeBatch, candidates) -> int:
+def _item_column(name: str) -> str:
+    """The column of one of the item's own fields (concrete: each has a column)."""
+    model_field = OutboundItem._meta.get_field(name)
+    assert isinstance(model_field, Field) and model_field.column is not None
+    return model_field.column
+
+
+def _items_insert(batch: ExchangeBatch, candidates: QuerySet[CrossingRecord]) -> int:
     """One ``INSERT … SELECT`` of at most ``MAX_BATCH_RECORDS`` items, oldest records
     first, copying each record's category, nationality and event (the items' check
     constraint judges the copies); the number of items inserted."""
@@ -149,7 +158,7 @@ def _items_insert(batch: ExchangeBatch, candidates) -> int:
     select, params = rows.query.sql_with_params()
     table = connection.ops.quote_name(OutboundItem._meta.db_table)
     columns = ", ".join(
-        connection.ops.quote_name(OutboundItem._meta.get_field(name).column)
+        connection.ops.quote_name(_item_column(name))
         for name in ("record", "status", "nationality", "event", "batch", "phase")
     )
     # Identifiers from the models and the ORM's own parameterised SELECT: no input here.
@@ -159,7 +168,8 @@ def _items_insert(batch: ExchangeBatch, candidates) -> int:
             f"SELECT candidate.*, %s, %s FROM ({select}) candidate",
             [batch.pk, batch.phase, *params],
         )
-        return cursor.rowcount
+        inserted: int = cursor.rowcount
+        return inserted
 
 
 # Each item with its record, as one row: the columns of the file, the record's source, and
@@ -181,17 +191,19 @@ class _Item:
     record_id: int
 
 
-def _item_rows(batch: ExchangeBatch) -> Iterator[dict]:
+def _item_rows(batch: ExchangeBatch) -> Iterator[dict[str, Any]]:
     """The batch's items in file order (item id), each a dict of its record's values."""
-    return (
+    # Annotated: the stubs cannot type ``values()`` given its fields through ``*``.
+    rows: Iterator[dict[str, Any]] = (
         CrossingRecord.objects.filter(outbound_items__batch=batch)
         .order_by("outbound_items__id")
         .values("id", "source", *exchange_format.RECORD_LINE_COLUMNS, **_ITEM_ROW)
         .iterator(chunk_size=ROWS_CHUNK)
     )
+    return rows
 
 
-def _refusal(batch: ExchangeBatch, row: dict) -> str | None:
+def _refusal(batch: ExchangeBatch, row: dict[str, Any]) -> str | None:
     """Why the item in ``row`` may not leave now: the record as it is now, under the
     batch's phase and under the phase in force (whichever allows less); or "changed" if
     the record no longer matches what was copied into the item."""
@@ -273,6 +285,7 @@ def outbound_batch_write(*, batch: ExchangeBatch, now: datetime) -> bytes | None
             logger.warning("outbound batch %s empty: %s items dropped", batch.pk, len(removed))
             return None
         body = _body(batch, checked.lines)
+        assert batch.phase is not None  # an outbound batch has its phase (check constraint)
         batch.status = BatchStatus.WRITTEN
         batch.checksum = exchange_format.sha256(body)
         batch.file_name = exchange_format.file_name(
@@ -297,6 +310,7 @@ def outbound_batch_write(*, batch: ExchangeBatch, now: datetime) -> bytes | None
 
 
 def _body(batch: ExchangeBatch, record_lines: list[bytes]) -> bytes:
+    assert batch.phase is not None  # an outbound batch has its phase (check constraint)
     return exchange_format.outbound_body(
         batch_id=batch.pk,
         phase=batch.phase,
@@ -353,7 +367,8 @@ def _body_to_send(batch: ExchangeBatch, written: bytes | None) -> bytes | None:
 
 
 def _backoff(attempts: int) -> timedelta:
-    delay = timedelta(seconds=settings.ENTRY_EXIT_BATCH_SECONDS) * 2 ** max(attempts - 1, 0)
+    doublings = max(attempts - 1, 0)
+    delay: timedelta = timedelta(seconds=settings.ENTRY_EXIT_BATCH_SECONDS) * 2**doublings
     return min(delay, MAX_BACKOFF)
 
 
@@ -368,7 +383,7 @@ def outbound_batch_send(
     *,
     batch: ExchangeBatch,
     now: datetime,
-    actor=None,
+    actor: Actor = None,
     handled_by: str = "",
     body: bytes | None = None,
 ) -> bool:
@@ -414,12 +429,20 @@ def outbound_batch_send(
     return True
 
 
-def _record_outcome(batch, now, actor, handled_by, *, error: str = "", where: str = "") -> None:
+def _record_outcome(
+    batch: ExchangeBatch,
+    now: datetime,
+    actor: Actor,
+    handled_by: str,
+    *,
+    error: str = "",
+    where: str = "",
+) -> None:
     with transaction.atomic():
         batch = _lock_batch(batch)
         batch.attempts += 1
         batch.claimed_until = None
-        batch.actor = actor if getattr(actor, "is_authenticated", False) else None
+        batch.actor = acting_user(actor)
         batch.handled_by = handled_by or batch.handled_by
         if error:
             batch.status = BatchStatus.FAILED
@@ -442,6 +465,7 @@ def _record_outcome(batch, now, actor, handled_by, *, error: str = "", where: st
             error=error,
         )
     if error:
+        assert batch.next_attempt_at is not None  # set above, with the failure
         logger.warning(
             "outbound batch %s send failed (attempt %s, next at %s): %s",
             batch.pk,
@@ -499,10 +523,10 @@ def outbound_batches_run(*, now: datetime | None = None, handled_by: str = "") -
     summary = RunSummary()
     for batch in outbound_batches_pending(now=now):
         _deliver(batch, now, summary, handled_by)
-    while batch := outbound_batch_build(
+    while built := outbound_batch_build(
         phase=settings.ENTRY_EXIT_PHASE, now=now, handled_by=handled_by
     ):
         summary.built += 1
-        _deliver(batch, now, summary, handled_by)
+        _deliver(built, now, summary, handled_by)
     logger.info("outbound run: %s", asdict(summary))
     return summary

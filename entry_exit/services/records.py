@@ -50,6 +50,7 @@ def crossing_record_create(
             extra={"errors": [error.as_dict() for error in result.errors]},
         )
     clean = result.record
+    assert clean is not None  # ok: the row's clean values
     with transaction.atomic():
         existing = CrossingRecord.objects.filter(
             source=clean["source"], source_record_id=clean["source_record_id"]

@@ -7,6 +7,7 @@ from datetime import date
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from common.models import AuditEvent
@@ -24,7 +25,7 @@ class PurgeSummary:
     held: int = 0
 
 
-def _due(today: date):
+def _due(today: date) -> QuerySet[CrossingRecord]:
     return CrossingRecord.objects.filter(purge_on__lte=today, legal_hold=False)
 
 

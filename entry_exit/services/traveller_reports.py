@@ -6,6 +6,7 @@ import logging
 from datetime import datetime
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,7 +28,7 @@ logger = logging.getLogger("entry_exit.traveller_reports")
 
 def traveller_report_create(
     *,
-    user,
+    user: User,
     records: list[CrossingRecord],
     criteria_kind: str,
     criteria_ref: str,

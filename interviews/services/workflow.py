@@ -13,8 +13,10 @@ Each service:
 import logging
 import secrets
 from datetime import date, datetime
+from typing import Any, TypedDict, Unpack
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +26,7 @@ from bookings.services.booths import booth_release
 from bookings.services.states import appointment_move
 from centres.models import Centre, StaffProfile
 from centres.selectors import staff_profile_of
+from common.actors import Actor, acting_user
 from common.audit import audit_record
 from enrolment.models import Application, Membership
 from interviews.errors import InterviewError
@@ -73,8 +76,9 @@ def _not_found() -> InterviewError:
     return InterviewError(_("No such enrolment."), code="not_found", kind="not_found")
 
 
-def _officer(user, enrolment: Interview) -> StaffProfile:
-    """The acting officer's profile, once the enrolment is known to be theirs to see."""
+def _officer(user: Actor, enrolment: Interview) -> tuple[StaffProfile, str]:
+    """The acting officer's profile and agency, once the enrolment is known to be theirs
+    to see."""
     if not enrolments_visible_to(user).filter(pk=enrolment.pk).exists():
         raise _not_found()
     profile = staff_profile_of(user)
@@ -83,7 +87,7 @@ def _officer(user, enrolment: Interview) -> StaffProfile:
             _("Only CBSA and CBP officers record interviews."), code="not_an_officer",
             kind="forbidden",
         )  # fmt: skip
-    return profile
+    return profile, profile.agency
 
 
 def _check_at_centre(profile: StaffProfile, centre: Centre | None) -> None:
@@ -127,36 +131,49 @@ def _legal(enrolment: Interview, *, action: str, agency: str | None) -> Transiti
     )
 
 
+class _InterviewFields(TypedDict, total=False):
+    """The enrolment's own fields a transition sets besides its state."""
+
+    cbsa_centre: Centre
+    review_agency: str
+    resume_state: str
+    shared_at: datetime
+    shared_by: User | None
+
+
 def _apply(
     enrolment: Interview,
     transition: Transition,
     *,
-    actor,
+    actor: Actor,
     agency: str = "",
     centre: Centre | None = None,
     appointment: Appointment | None = None,
     reason: str = "",
-    details: dict | None = None,
-    **fields,
+    details: dict[str, Any] | None = None,
+    **fields: Unpack[_InterviewFields],
 ) -> EnrolmentEvent:
     """Move the enrolment and write its history row; a conditional update refuses a
     move from a state that changed under us (never expected under the lock)."""
     old = enrolment.state
-    fields["state"] = transition.target
-    fields["updated_at"] = timezone.now()
-    if not Interview.objects.filter(pk=enrolment.pk, state=old).update(**fields):
+    changes: dict[str, object] = {
+        **fields,
+        "state": transition.target,
+        "updated_at": timezone.now(),
+    }
+    if not Interview.objects.filter(pk=enrolment.pk, state=old).update(**changes):
         raise InterviewError(
             _("Someone else has just updated this enrolment; please reload it."),
             code="state_changed",
         )
-    for name, value in fields.items():
+    for name, value in changes.items():
         setattr(enrolment, name, value)
     return EnrolmentEvent.objects.create(
         interview=enrolment,
         action=transition.action,
         from_state=old,
         to_state=transition.target,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor=acting_user(actor),
         agency=agency,
         centre=centre,
         appointment=appointment,
@@ -230,6 +247,8 @@ def _complete(enrolment: Interview, *, now: datetime) -> Membership:
     today = timezone.localdate(now)
     years = settings.MEMBERSHIP_TERM_YEARS
     if application.kind == Application.Kind.RENEWAL:
+        # A renewal names its membership (``application_renewal_names_its_membership``).
+        assert application.membership_id is not None
         membership = Membership.objects.select_for_update().get(pk=application.membership_id)
         membership.expires_on = _add_years(max(membership.expires_on, today), years)
         membership.issued_on = today
@@ -254,16 +273,18 @@ def _finish(enrolment: Interview, event: EnrolmentEvent, *, now: datetime) -> En
     return event
 
 
-def appointment_check_in(*, appointment: Appointment, officer, now: datetime | None = None):
+def appointment_check_in(
+    *, appointment: Appointment, officer: Actor, now: datetime | None = None
+) -> Appointment:
     """Check an applicant in at their appointment, on its local day, at the officer's
     centre (CBSA officers for CBSA appointments; either agency at a joint one)."""
     now = now or timezone.now()
     with transaction.atomic():
         enrolment = _lock_enrolment(appointment.application)
-        profile = _officer(officer, enrolment)
+        profile, agency = _officer(officer, enrolment)
         appointment = Appointment.objects.select_related("slot__centre").get(pk=appointment.pk)
         centre = appointment.slot.centre
-        if profile.agency == Agency.CBP and appointment.step != Step.JOINT:
+        if agency == Agency.CBP and appointment.step != Step.JOINT:
             raise InterviewError(
                 _("CBSA officers check applicants in for CBSA interviews."),
                 code="wrong_agency",
@@ -290,15 +311,15 @@ def appointment_check_in(*, appointment: Appointment, officer, now: datetime | N
 
 
 def appointment_record_no_show(
-    *, appointment: Appointment, officer, now: datetime | None = None
+    *, appointment: Appointment, officer: Actor, now: datetime | None = None
 ) -> EnrolmentEvent:
     """Record that the applicant did not come; they may then book again."""
     now = now or timezone.now()
     with transaction.atomic():
         enrolment = _lock_enrolment(appointment.application)
-        profile = _officer(officer, enrolment)
+        profile, agency = _officer(officer, enrolment)
         appointment = Appointment.objects.select_related("slot__centre").get(pk=appointment.pk)
-        transition = _legal(enrolment, action="no_show", agency=profile.agency)
+        transition = _legal(enrolment, action="no_show", agency=agency)
         _check_at_centre(profile, appointment.slot.centre)
         if appointment.status != Appointment.Status.BOOKED or now < appointment.slot.starts_at:
             raise InterviewError(
@@ -307,7 +328,7 @@ def appointment_record_no_show(
             )
         appointment_move(appointment, "no_show", now=now)
         return _apply(
-            enrolment, transition, actor=officer, agency=profile.agency,
+            enrolment, transition, actor=officer, agency=agency,
             centre=appointment.slot.centre, appointment=appointment,
         )  # fmt: skip
 
@@ -362,7 +383,7 @@ def appointments_mark_no_shows(*, now: datetime | None = None) -> int:
 def interview_record_outcome(
     *,
     application: Application,
-    officer,
+    officer: Actor,
     outcome: str,
     centre: Centre | None = None,
     notes: str = "",
@@ -383,8 +404,7 @@ def interview_record_outcome(
     now = now or timezone.now()
     with transaction.atomic():
         enrolment = _lock_enrolment(application)
-        profile = _officer(officer, enrolment)
-        agency = profile.agency
+        profile, agency = _officer(officer, enrolment)
         transition = _legal(enrolment, action=f"{agency}_{outcome}", agency=agency)
         path = enrolment.application.path
         appointment = None
@@ -404,11 +424,12 @@ def interview_record_outcome(
         else:
             site = _cbp_site(enrolment, centre)
         _check_at_centre(profile, site)
-        fields = {}
+        fields: _InterviewFields = {}
         if agency == Agency.CBSA:
             fields["cbsa_centre"] = site
         if outcome == "refer":
-            fields.update(review_agency=agency, resume_state=enrolment.state)
+            fields["review_agency"] = agency
+            fields["resume_state"] = enrolment.state
         if appointment is not None and appointment.status == Appointment.Status.CHECKED_IN:
             appointment_move(appointment, "attend", now=now)
         event = _apply(
@@ -419,53 +440,53 @@ def interview_record_outcome(
 
 
 def cbsa_share_with_cbp(
-    *, application: Application, officer, now: datetime | None = None
+    *, application: Application, officer: Actor, now: datetime | None = None
 ) -> EnrolmentEvent:
     """The CBSA side shares the interview information with CBP: an explicit act,
     recorded with who, when and which fields."""
     now = now or timezone.now()
     with transaction.atomic():
         enrolment = _lock_enrolment(application)
-        profile = _officer(officer, enrolment)
-        if profile.agency != Agency.CBSA:
+        profile, agency = _officer(officer, enrolment)
+        if agency != Agency.CBSA:
             raise InterviewError(
                 _("Only the CBSA side shares its interview information with CBP."),
                 code="wrong_agency",
                 kind="forbidden",
             )
-        transition = _legal(enrolment, action="share_with_cbp", agency=profile.agency)
+        transition = _legal(enrolment, action="share_with_cbp", agency=agency)
         _check_at_centre(profile, enrolment.cbsa_centre)
         event = _apply(
             enrolment, transition, actor=officer, agency=Agency.CBSA,
             centre=enrolment.cbsa_centre, details={"shared": list(SHARED_FIELDS)},
-            shared_at=now, shared_by=officer,
+            shared_at=now, shared_by=acting_user(officer),
         )  # fmt: skip
         enrolment_notify(enrolment, CBSA_COMPLETE)
         return event
 
 
 def review_decide(
-    *, application: Application, officer, clear: bool, notes: str = "",
+    *, application: Application, officer: Actor, clear: bool, notes: str = "",
     now: datetime | None = None,
 ) -> EnrolmentEvent:  # fmt: skip
     """The referring agency's decision on a referral: cleared (its pass) or refused."""
     now = now or timezone.now()
     with transaction.atomic():
         enrolment = _lock_enrolment(application)
-        profile = _officer(officer, enrolment)
+        _profile, agency = _officer(officer, enrolment)
         action = "review_clear" if clear else "review_refuse"
         under_review = enrolment.state == Interview.State.UNDER_REVIEW
-        if under_review and enrolment.review_agency != profile.agency:
+        if under_review and enrolment.review_agency != agency:
             raise InterviewError(
                 _("Only the agency that referred the enrolment decides the review."),
                 code="wrong_agency",
                 kind="forbidden",
             )
-        transition = _legal(enrolment, action=action, agency=profile.agency)
+        transition = _legal(enrolment, action=action, agency=agency)
         # The decision belongs where the referral was made.
         referral = enrolment.events.filter(to_state=Interview.State.UNDER_REVIEW).last()
         event = _apply(
-            enrolment, transition, actor=officer, agency=profile.agency, reason=notes,
+            enrolment, transition, actor=officer, agency=agency, reason=notes,
             centre=referral.centre if referral else None,
             details={"decision": "cleared" if clear else "refused"},
             review_agency="", resume_state="",
@@ -473,7 +494,7 @@ def review_decide(
         return _finish(enrolment, event, now=now)
 
 
-def enrolment_rebook(*, enrolment: Interview, actor) -> EnrolmentEvent:
+def enrolment_rebook(*, enrolment: Interview, actor: Actor) -> EnrolmentEvent:
     """After a missed interview the applicant books again (called by the booking
     service, under its application lock)."""
     transition = _legal(enrolment, action="rebook", agency=None)
@@ -491,7 +512,7 @@ class BookingGate:
             return None
         return str(interview.get_state_display())
 
-    def booked(self, application: Application, *, actor) -> None:
+    def booked(self, application: Application, *, actor: Actor) -> None:
         interview = Interview.objects.filter(application=application).first()
         if interview is None:
             # The interview starts with the first booking: officers then find it at once.

@@ -364,7 +364,7 @@ class Command(BaseCommand):
             if missing:
                 raise CommandError(f"Permissions missing (run migrate first): {missing}")
             group, _ = Group.objects.get_or_create(name=name)
-            group.permissions.add(*permissions)
+            group.permissions.add(*(p for p in permissions if p is not None))  # all, past the check
             groups[name] = group
         return groups
 
@@ -411,12 +411,14 @@ class Command(BaseCommand):
             self._authenticator(user)
 
     def _centres(self, where: tuple[int | str, ...]) -> list[Centre]:
-        centres = []
+        centres: list[Centre] = []
         for place in where:
             if place == PRECLEARANCE_AREAS:
                 centres += Centre.objects.filter(kind=Centre.Kind.PRECLEARANCE)
             elif place == ALEXANDRIA_BAY:
-                centres.append(Centre.objects.get(ttp_location_id=5520).counterpart)
+                counterpart = Centre.objects.get(ttp_location_id=5520).counterpart
+                assert counterpart is not None  # the reference data pairs every split site
+                centres.append(counterpart)
             else:
                 centres.append(Centre.objects.get(ttp_location_id=place))
         return centres

@@ -1,6 +1,7 @@
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 
 from common.models import AuditEvent
 from entry_exit.models import CrossingRecord, Port
@@ -204,6 +205,20 @@ def test_only_a_review_can_be_decided_and_only_for_a_candidate():
     assert error.value.code == "not_in_review"
     with pytest.raises(ReconciliationError):
         exit_match_reject(match=match, actor=analyst)
+
+
+@pytest.mark.parametrize("nobody", [None, AnonymousUser()])
+def test_only_a_person_decides_a_review(nobody):
+    match, one, _two = _review()
+    for decide in (
+        lambda: exit_match_confirm(match=match, entry_id=one.pk, actor=nobody),
+        lambda: exit_match_reject(match=match, actor=nobody),
+    ):
+        with pytest.raises(ReconciliationError) as error:
+            decide()
+        assert (error.value.code, error.value.kind) == ("no_analyst", "forbidden")
+    match.refresh_from_db()
+    assert (match.outcome, match.decided_by) == (Outcome.REVIEW, None)
 
 
 def test_a_confirmed_entry_must_still_be_free():
