@@ -27,6 +27,9 @@ from common.outbox import outbox_put
 # gained a free booth are matched against it after the commit. Named here rather than
 # imported so that centres does not depend on interviews.
 SLOT_FREED = "waitlist.slot_freed"
+# A capacity change, for partner systems: the webhooks app (above this one) handles the
+# topic and turns it into its "capacity.changed" event.
+CAPACITY_CHANGED = "centres.capacity_changed"
 
 
 class CapacityError(ApplicationError):
@@ -259,7 +262,23 @@ def capacity_change_save(*, obj: CapacityObject, actor: Actor) -> GenerationResu
             slots_updated=result.updated,
             slots_removed=result.removed,
         )
+        _capacity_changed_announce(obj, "created" if created else "changed", result)
     return result
+
+
+def _capacity_changed_announce(obj: CapacityObject, action: str, result: GenerationResult) -> None:
+    change_id = uuid4().hex
+    outbox_put(
+        topic=CAPACITY_CHANGED,
+        key=f"capacity.changed:{change_id}",
+        change_id=change_id,
+        centre=obj.centre_id,
+        change=obj._meta.model_name,
+        action=action,
+        slots_created=result.created,
+        slots_updated=result.updated,
+        slots_removed=result.removed,
+    )
 
 
 def capacity_change_delete(*, obj: CapacityObject, actor: Actor) -> GenerationResult:
@@ -272,7 +291,9 @@ def capacity_change_delete(*, obj: CapacityObject, actor: Actor) -> GenerationRe
                 actor=actor, action=f"{obj._meta.model_name}.deleted", target=obj, centre=centre.pk
             )
             obj.delete()
-            return centre_slots_generate(centre=centre, strict=True)
+            result = centre_slots_generate(centre=centre, strict=True)
+            _capacity_changed_announce(obj, "deleted", result)
+            return result
     except CapacityError:
         obj.pk = pk  # the delete was rolled back: the object still exists
         raise

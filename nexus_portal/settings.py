@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "centres",
     "enrolment",
     "bookings",
+    "webhooks",
     "interviews",
     "entry_exit",
     "entry_exit.manifests",
@@ -197,6 +198,13 @@ if ENTRY_EXIT_BATCH_SECONDS < 1:
     raise ImproperlyConfigured(
         "ENTRY_EXIT_BATCH_SECONDS takes a whole number of seconds, 1 or more."
     )
+# Webhooks (webhooks/): a delivery's timeout; how many failures in a row pause a
+# subscription; plain http:// and private, loopback or link-local addresses are refused
+# unless allowed (local development, tests).
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+WEBHOOK_PAUSE_AFTER_FAILURES = env.int("WEBHOOK_PAUSE_AFTER_FAILURES", default=10)
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
 CELERY_BEAT_SCHEDULE = {
     "generate-slots-ahead": {
         "task": "centres.tasks.slots_generate_all_task",

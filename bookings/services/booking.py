@@ -23,6 +23,8 @@ from centres.models import Slot
 from common.actors import Actor
 from common.audit import audit_record
 from enrolment.models import Application
+from webhooks.models import Event
+from webhooks.services import webhook_event
 
 
 def _not_found() -> BookingError:
@@ -143,6 +145,11 @@ def appointment_book(
             status=appointment.status,
         )
         appointment_notify(appointment, BOOKED)
+        webhook_event(
+            Event.APPOINTMENT_BOOKED,
+            key=str(appointment.pk),
+            **appointment_webhook_data(appointment),
+        )
     return appointment
 
 
@@ -208,6 +215,12 @@ def appointment_reschedule(
             rescheduled_from=old.pk,
         )
         appointment_notify(new, RESCHEDULED)
+        webhook_event(
+            Event.APPOINTMENT_MOVED,
+            key=str(new.pk),
+            moved_from=old.pk,
+            **appointment_webhook_data(new),
+        )
     return new
 
 
@@ -233,4 +246,22 @@ def appointment_cancel(
             status=appointment.status,
         )
         appointment_notify(appointment, CANCELLED)
+        webhook_event(
+            Event.APPOINTMENT_CANCELLED,
+            key=str(appointment.pk),
+            **appointment_webhook_data(appointment),
+        )
     return appointment
+
+
+def appointment_webhook_data(appointment: Appointment) -> dict[str, object]:
+    """What a partner system is told of an appointment (``webhooks``): ids, codes and
+    times, never who."""
+    return {
+        "appointment": appointment.pk,
+        "centre": appointment.slot.centre_id,
+        "step": appointment.step,
+        "starts_at": appointment.slot.starts_at.isoformat(),
+        "status": appointment.status,
+        "cancel_reason": appointment.cancel_reason,
+    }

@@ -56,6 +56,8 @@ from entry_exit.models import (
 from entry_exit.partners import Partner
 from entry_exit.services.records import crossing_record_build
 from entry_exit.validation import RowChecker, RowError
+from webhooks.models import Event
+from webhooks.services import webhook_event
 
 logger = logging.getLogger("entry_exit.exchange")
 
@@ -723,6 +725,17 @@ def _finish(batch: ExchangeBatch, *, actor: Actor, received_by: str) -> None:
             refused=locked.rows_refused,
             checksum=locked.checksum,
             handled_by=received_by,
+        )
+        webhook_event(
+            Event.ENTRY_EXIT_BATCH_IMPORTED,
+            key=str(locked.pk),
+            batch=locked.pk,
+            partner=locked.partner,
+            status=locked.status,
+            records=locked.record_count,
+            imported=locked.rows_ok,
+            duplicates=locked.rows_duplicate,
+            refused=locked.rows_refused,
         )
     batch.refresh_from_db()
     logger.info(

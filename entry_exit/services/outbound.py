@@ -51,6 +51,8 @@ from entry_exit.models import (
 )
 from entry_exit.rules import PHASES, share_refusal
 from entry_exit.selectors import outbound_batches_pending, outbound_candidates
+from webhooks.models import Event
+from webhooks.services import webhook_event
 
 logger = logging.getLogger("entry_exit.exchange")
 
@@ -464,6 +466,15 @@ def _record_outcome(
             transport=settings.ENTRY_EXIT_TRANSPORT,
             error=error,
         )
+        if not error:
+            webhook_event(
+                Event.ENTRY_EXIT_BATCH_SENT,
+                key=str(batch.pk),
+                batch=batch.pk,
+                phase=batch.phase,
+                records=batch.record_count,
+                sent_at=now.isoformat(),
+            )
     if error:
         assert batch.next_attempt_at is not None  # set above, with the failure
         logger.warning(

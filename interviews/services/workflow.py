@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bookings.models import PATH_BOOKING, Appointment, CbpSite, Step
+from bookings.services.booking import appointment_webhook_data
 from bookings.services.booths import booth_release
 from bookings.services.states import appointment_move
 from centres.models import Centre, StaffProfile
@@ -40,6 +41,8 @@ from interviews.models import (
 )
 from interviews.notifications import CBSA_COMPLETE, ENROLLED, enrolment_notify
 from interviews.selectors import enrolments_visible_to
+from webhooks.models import Event
+from webhooks.services import webhook_event
 
 logger = logging.getLogger(__name__)
 
@@ -270,6 +273,16 @@ def _finish(enrolment: Interview, event: EnrolmentEvent, *, now: datetime) -> En
     if event.to_state == Interview.State.ENROLLED:
         _complete(enrolment, now=now)
         enrolment_notify(enrolment, ENROLLED)
+        application = enrolment.application
+        webhook_event(
+            Event.ENROLMENT_COMPLETED,
+            key=str(enrolment.pk),
+            interview=enrolment.pk,
+            path=application.path,
+            kind=application.kind,
+            cbsa_centre=enrolment.cbsa_centre_id,
+            completed_at=now.isoformat(),
+        )
     return event
 
 
@@ -543,4 +556,9 @@ def enrolment_expire(*, application: Application, reason: str = "") -> Enrolment
                 application=enrolment.application_id, slot=appointment.slot_id,
                 status=Appointment.Status.CANCELLED, reason="enrolment_expired",
             )  # fmt: skip
+            webhook_event(
+                Event.APPOINTMENT_CANCELLED,
+                key=str(appointment.pk),
+                **appointment_webhook_data(appointment),
+            )
         return _apply(enrolment, transition, actor=None, reason=reason)

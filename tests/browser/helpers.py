@@ -1,4 +1,5 @@
-"""Helpers for the browser tests: axe-core checks, screenshots, and CSP violations."""
+"""Helpers for the browser tests: signing staff in, axe-core checks, screenshots, and CSP
+violations."""
 
 import re
 from importlib import resources
@@ -81,3 +82,23 @@ def axe_check(page, label: str) -> dict:
                     lines.append(f"      {summary}")
         pytest.fail("\n".join(lines), pytrace=False)
     return results
+
+
+def signed_in(context, site: str, user) -> None:
+    """Give the browser ``context`` a session of ``user`` that passed the code step (as a
+    staff member's does after sign-in)."""
+    from django.test import Client
+
+    from common.tests.helpers import force_login_verified
+
+    client = Client()
+    force_login_verified(client, user)
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": site,
+            }
+        ]
+    )

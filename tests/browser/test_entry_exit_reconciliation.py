@@ -6,34 +6,17 @@ through axe-core, each looked at in a screenshot."""
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from common.tests.helpers import force_login_verified
 from entry_exit.models import AccessLogEntry
 from entry_exit.reconciliation.models import ExitMatch, Outcome
 from entry_exit.reconciliation.tests.factories import crossings_matched, exit_match_for_review
 from entry_exit.tests.factories import CrossingRecordFactory
 from entry_exit.tests.people import analyst
-from tests.browser.helpers import axe_check, screenshot
+from tests.browser.helpers import axe_check, screenshot, signed_in
 
 PHONE = {"width": 390, "height": 844}
-
-
-def _signed_in(context, site, user):
-    client = Client()
-    force_login_verified(client, user)
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": site,
-            }
-        ]
-    )
 
 
 @pytest.fixture
@@ -60,7 +43,7 @@ def matched(transactional_db):
 def test_the_figures_read_as_charts_and_tables(new_context, site, matched, lang, viewport, heading):
     options = {"viewport": viewport} if viewport else {}
     context = new_context(base_url=site, **options)
-    _signed_in(context, site, analyst())
+    signed_in(context, site, analyst())
     page = context.new_page()
 
     page.goto(f"/{lang}/entry-exit/reconciliation/")
@@ -79,7 +62,7 @@ def test_the_figures_read_as_charts_and_tables(new_context, site, matched, lang,
 
 def test_an_analyst_opens_a_review_after_saying_why_and_decides_it(page, site, matched):
     match = exit_match_for_review()
-    _signed_in(page.context, site, analyst())
+    signed_in(page.context, site, analyst())
 
     page.goto("/en/entry-exit/reconciliation/review/")
     axe_check(page, "the review queue")
@@ -105,7 +88,7 @@ def test_an_analyst_opens_a_review_after_saying_why_and_decides_it(page, site, m
 
 
 def test_the_suspected_overstays_say_why(page, site, matched):
-    _signed_in(page.context, site, analyst())
+    signed_in(page.context, site, analyst())
 
     page.goto("/fr/entry-exit/reconciliation/overstays/")
 

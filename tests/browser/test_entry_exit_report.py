@@ -5,30 +5,12 @@ prints to PDF, and the pages pass axe-core."""
 from datetime import UTC, datetime
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from playwright.sync_api import expect
 
-from common.tests.helpers import force_login_verified
 from entry_exit.models import LegalHold
 from entry_exit.tests.factories import CrossingRecordFactory, PortFactory
 from entry_exit.tests.people import analyst, programme_admin
-from tests.browser.helpers import axe_check, screenshot
-
-
-def _signed_in(page, site, user):
-    client = Client()
-    force_login_verified(client, user)
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": site,
-            }
-        ]
-    )
-    return page
+from tests.browser.helpers import axe_check, screenshot, signed_in
 
 
 @pytest.fixture
@@ -44,7 +26,7 @@ def crossings(transactional_db):
 
 
 def test_the_travellers_report_prints_in_their_language(page, site, crossings):
-    _signed_in(page, site, analyst())
+    signed_in(page.context, site, analyst())
     page.goto("/en/entry-exit/travellers/report/")
     axe_check(page, "the traveller's report form")
     page.get_by_label("Identity document seen in person").check()
@@ -67,7 +49,7 @@ def test_the_travellers_report_prints_in_their_language(page, site, crossings):
 
 
 def test_an_administrator_places_and_lifts_a_hold(page, site, crossings):
-    _signed_in(page, site, programme_admin())
+    signed_in(page.context, site, programme_admin())
     page.goto("/en/entry-exit/legal-holds/new/")
     axe_check(page, "the legal hold look-up")
     page.get_by_label("Legal request (warrant, court order)").check()
