@@ -1,5 +1,5 @@
 import zoneinfo
-from datetime import date, datetime
+from datetime import date, datetime, time
 from functools import cache
 from typing import Self
 
@@ -250,7 +250,8 @@ class OpeningRule(models.Model):
 
 
 class Closure(models.Model):
-    """Whole local days on which a centre is closed."""
+    """Local days on which a centre is closed: whole days, or part of each day when
+    ``from_time`` and ``until_time`` are set (slots starting in that window)."""
 
     class Reason(models.TextChoices):
         HOLIDAY = "holiday", _("Public holiday")
@@ -262,6 +263,8 @@ class Closure(models.Model):
     first_day = models.DateField(_("first day"), validators=DATE_VALIDATORS)
     last_day = models.DateField(_("last day"), validators=DATE_VALIDATORS)
     reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
+    from_time = models.TimeField(_("from (local time)"), null=True, blank=True)
+    until_time = models.TimeField(_("until (local time)"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
 
     class Meta:
@@ -272,6 +275,11 @@ class Closure(models.Model):
             models.CheckConstraint(
                 condition=Q(last_day__gte=F("first_day")), name="closure_valid_range"
             ),
+            models.CheckConstraint(
+                condition=Q(from_time__isnull=True, until_time__isnull=True)
+                | Q(from_time__lt=F("until_time")),
+                name="closure_window_in_order",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -280,18 +288,39 @@ class Closure(models.Model):
     def clean(self) -> None:
         if self.first_day and self.last_day and self.last_day < self.first_day:
             raise ValidationError({"last_day": _("The last day must not be before the first.")})
+        _window_check(self.from_time, self.until_time)
 
     def covers(self, day: date) -> bool:
         return self.first_day <= day <= self.last_day
 
+    def covers_slot(self, day: date, start: time) -> bool:
+        """Whether a slot starting at local ``start`` on ``day`` is closed."""
+        return self.covers(day) and _in_window(start, self.from_time, self.until_time)
+
+
+def _window_check(start: time | None, end: time | None) -> None:
+    if (start is None) != (end is None):
+        raise ValidationError(_("Give both times of the window, or neither (the whole day)."))
+    if start is not None and end is not None and start >= end:
+        raise ValidationError(_("The window must end after it starts."))
+
+
+def _in_window(start: time, window_from: time | None, window_until: time | None) -> bool:
+    if window_from is None or window_until is None:
+        return True
+    return window_from <= start < window_until
+
 
 class ExtraCapacity(models.Model):
-    """Temporary extra booths (expanded staffing) over a range of local days."""
+    """Temporary extra booths (expanded staffing) over a range of local days: all day, or
+    for the slots starting between ``from_time`` and ``until_time``."""
 
     centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="extra_capacity")
     first_day = models.DateField(_("first day"), validators=DATE_VALIDATORS)
     last_day = models.DateField(_("last day"), validators=DATE_VALIDATORS)
     extra_booths = models.PositiveSmallIntegerField(_("extra booths"))
+    from_time = models.TimeField(_("from (local time)"), null=True, blank=True)
+    until_time = models.TimeField(_("until (local time)"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
 
     class Meta:
@@ -303,6 +332,11 @@ class ExtraCapacity(models.Model):
                 condition=Q(last_day__gte=F("first_day")), name="extracapacity_valid_range"
             ),
             models.CheckConstraint(condition=Q(extra_booths__gte=1), name="extracapacity_positive"),
+            models.CheckConstraint(
+                condition=Q(from_time__isnull=True, until_time__isnull=True)
+                | Q(from_time__lt=F("until_time")),
+                name="extracapacity_window_in_order",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -311,9 +345,14 @@ class ExtraCapacity(models.Model):
     def clean(self) -> None:
         if self.first_day and self.last_day and self.last_day < self.first_day:
             raise ValidationError({"last_day": _("The last day must not be before the first.")})
+        _window_check(self.from_time, self.until_time)
 
     def covers(self, day: date) -> bool:
         return self.first_day <= day <= self.last_day
+
+    def covers_slot(self, day: date, start: time) -> bool:
+        """Whether a slot starting at local ``start`` on ``day`` gets the extra booths."""
+        return self.covers(day) and _in_window(start, self.from_time, self.until_time)
 
 
 class SlotQuerySet(models.QuerySet["Slot"]):

@@ -89,21 +89,25 @@ def slots_plan(
     plan: dict[datetime, PlannedSlot] = {}
     day = first_day
     while day <= last_day:
-        if not any(c.covers(day) for c in closures):
-            extra = sum(e.extra_booths for e in extras if e.covers(day))
-            for rule in rules:
-                if not rule.applies_on(day):
+        closed = [c for c in closures if c.covers(day)]
+        extra = [e for e in extras if e.covers(day)]
+        for rule in rules:
+            if not rule.applies_on(day):
+                continue
+            for local in _local_times(day, rule, tz):
+                start = local.time()
+                if any(c.covers_slot(day, start) for c in closed):
                     continue
-                for local in _local_times(day, rule, tz):
-                    starts_at = local.astimezone(UTC)
-                    plan.setdefault(
-                        starts_at,
-                        PlannedSlot(
-                            starts_at=starts_at,
-                            ends_at=starts_at + timedelta(minutes=rule.slot_minutes),
-                            capacity=rule.booths + extra,
-                        ),
-                    )
+                starts_at = local.astimezone(UTC)
+                plan.setdefault(
+                    starts_at,
+                    PlannedSlot(
+                        starts_at=starts_at,
+                        ends_at=starts_at + timedelta(minutes=rule.slot_minutes),
+                        capacity=rule.booths
+                        + sum(e.extra_booths for e in extra if e.covers_slot(day, start)),
+                    ),
+                )
         day += timedelta(days=1)
     return plan
 

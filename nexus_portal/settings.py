@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "bookings",
     "webhooks",
     "interviews",
+    "capacity",
     "entry_exit",
     "entry_exit.manifests",
     "entry_exit.reconciliation",

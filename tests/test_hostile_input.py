@@ -31,7 +31,7 @@ from bookings.models import Appointment, SlotHold, WaitlistRequest
 from bookings.services import appointment_book
 from bookings.services.waitlist import waitlist_request_create
 from centres.models import Slot
-from centres.tests.factories import CentreFactory, SlotFactory
+from centres.tests.factories import CentreFactory, OpeningRuleFactory, SlotFactory
 from common.tests.helpers import force_login_verified
 from enrolment.models import Application
 from enrolment.tests.factories import ApplicantFactory, ApplicationFactory
@@ -49,6 +49,7 @@ from entry_exit.tests.factories import CrossingRecordFactory
 from interviews.models import EnrolmentEvent, Interview
 from interviews.tests.factories import officer
 from tests import hostile
+from webhooks.services import subscription_create
 
 pytestmark = pytest.mark.django_db
 
@@ -170,7 +171,13 @@ def world(applicant):
         reference="T-1",
         reason="Order.",
     )
+    subscription = subscription_create(
+        name="Partner", url="https://93.184.216.34/in", events=["appointment.booked"],
+        actor=programme_admin, language="en",
+    )  # fmt: skip
     return {
+        "subscription": subscription.pk,
+        "opening_rule": OpeningRuleFactory(centre=yvr).pk,
         "analyst": entry_exit_people.analyst(),
         "operator": entry_exit_people.operator(),
         "programme admin": programme_admin,
@@ -247,6 +254,13 @@ PAGES = {
     "entry_exit:legal_hold_new": ("programme admin", {}),
     "entry_exit:legal_hold": ("programme admin", {"pk": "legal_hold"}),
     "entry_exit:traveller_report": ("analyst", {}),
+    "webhooks:subscriptions": ("programme admin", {}),
+    "capacity:centres": ("programme admin", {}),
+    "capacity:week": ("programme admin", {"pk": "centre"}),
+    "capacity:change": ("programme admin", {"pk": "centre", "kind": "closure"}),
+    "capacity:remove": ("programme admin", {"pk": "centre", "kind": "rule", "obj": "opening_rule"}),
+    "webhooks:detail": ("programme admin", {"pk": "subscription"}),
+    "webhooks:act": ("programme admin", {"pk": "subscription"}),
 }
 
 

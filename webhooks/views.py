@@ -14,7 +14,7 @@ from common.shortcuts import found_or_404, refusal_status
 from webhooks import selectors
 from webhooks.errors import WebhookError
 from webhooks.forms import SubscriptionForm
-from webhooks.models import Event
+from webhooks.models import Event, Subscription
 from webhooks.services import (
     subscription_create,
     subscription_delete,
@@ -61,7 +61,10 @@ def subscriptions(request: HttpRequest) -> HttpResponse:
 @require_GET
 @staff_verified_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    subscription = found_or_404(selectors.subscription_for(request.user, pk))
+    return _detail(request, found_or_404(selectors.subscription_for(request.user, pk)))
+
+
+def _detail(request: HttpRequest, subscription: Subscription, status: int = 200) -> HttpResponse:
     return render(
         request,
         "webhooks/subscription.html",
@@ -70,6 +73,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "events": [(v, label) for v, label in Event.choices if subscription.wants(v)],
             "deliveries": selectors.deliveries_of(subscription),
         },
+        status=status,
     )
 
 
@@ -93,5 +97,5 @@ def act(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("webhooks:subscriptions")
     else:
         messages.error(request, _("Choose pause, resume or stop."))
-        return redirect("webhooks:detail", pk=subscription.pk)
+        return _detail(request, subscription, status=400)
     return redirect("webhooks:detail", pk=subscription.pk)

@@ -102,7 +102,8 @@ def test_pause_resume_and_stop(director_client):
     director_client.post(act, {"action": "resume"})
     assert not Subscription.objects.get().is_paused
     response = director_client.post(act, {"action": "nonsense"})
-    assert response.status_code == 302
+    assert response.status_code == 400
+    assert "Choose pause, resume or stop." in response.content.decode()
     director_client.post(act, {"action": "stop"})
     assert not Subscription.objects.get().is_active
     assert (

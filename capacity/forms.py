@@ -1,0 +1,54 @@
+from django import forms
+
+from centres.models import Closure, ExtraCapacity, OpeningRule
+from common.forms import DescribedErrorsMixin
+
+_DATE = forms.DateInput(attrs={"type": "date"})
+_TIME = forms.TimeInput(attrs={"type": "time"})
+
+
+class ClosureForm(DescribedErrorsMixin, forms.ModelForm):
+    class Meta:
+        model = Closure
+        fields = ["first_day", "last_day", "from_time", "until_time", "reason", "note"]
+        widgets = {"first_day": _DATE, "last_day": _DATE, "from_time": _TIME, "until_time": _TIME}
+
+
+class ExtraCapacityForm(DescribedErrorsMixin, forms.ModelForm):
+    class Meta:
+        model = ExtraCapacity
+        fields = ["first_day", "last_day", "from_time", "until_time", "extra_booths", "note"]
+        widgets = {"first_day": _DATE, "last_day": _DATE, "from_time": _TIME, "until_time": _TIME}
+
+
+class OpeningRuleForm(DescribedErrorsMixin, forms.ModelForm):
+    class Meta:
+        model = OpeningRule
+        fields = [
+            "weekday",
+            "opens_at",
+            "closes_at",
+            "slot_minutes",
+            "booths",
+            "valid_from",
+            "valid_until",
+        ]
+        widgets = {
+            "opens_at": _TIME,
+            "closes_at": _TIME,
+            "valid_from": _DATE,
+            "valid_until": _DATE,
+        }
+
+
+# The kinds of change, by the name in the URL.
+FORMS: dict[str, type[forms.ModelForm]] = {
+    "closure": ClosureForm,
+    "extra": ExtraCapacityForm,
+    "rule": OpeningRuleForm,
+}
+MODELS: dict[str, type[Closure] | type[ExtraCapacity] | type[OpeningRule]] = {
+    "closure": Closure,
+    "extra": ExtraCapacity,
+    "rule": OpeningRule,
+}
