@@ -78,6 +78,7 @@ class Appointment(models.Model):
     class CancelReason(models.TextChoices):
         APPLICANT = "applicant", _("Cancelled by the applicant")
         ENROLMENT_EXPIRED = "enrolment_expired", _("Conditional approval expired")
+        CENTRE_CLOSED = "centre_closed", _("Centre closed")
 
     # The step's one active appointment: booked, or checked in at the centre.
     ACTIVE = (Status.BOOKED, Status.CHECKED_IN)
@@ -169,6 +170,13 @@ APPOINTMENT_MOVES: dict[str, AppointmentMove] = {
             _A.CANCELLED,
             Appointment.CancelReason.ENROLMENT_EXPIRED,
         ),
+        # An administrator closed the centre at its time, moving people first.
+        AppointmentMove(
+            "close",
+            frozenset({_A.BOOKED}),
+            _A.CANCELLED,
+            Appointment.CancelReason.CENTRE_CLOSED,
+        ),
         # An officer checks the applicant in on the day.
         AppointmentMove("check_in", frozenset({_A.BOOKED}), _A.CHECKED_IN),
         # An officer records the interview's outcome.
@@ -240,6 +248,9 @@ class WaitlistRequest(models.Model):
     afternoons = models.BooleanField(_("afternoons (noon to 5 p.m.)"), default=True)
     evenings = models.BooleanField(_("evenings (from 5 p.m.)"), default=True)
     auto_rebook = models.BooleanField(_("move me automatically"), default=False)
+    # Ahead of every ordinary request: people whose appointment a closure cancelled
+    # (``waitlist_request_first_in_line``); among themselves, first come, first served.
+    first_in_line = models.BooleanField(_("first in line"), default=False)
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
     )

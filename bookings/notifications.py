@@ -29,6 +29,8 @@ APPOINTMENT_MAIL = "mail.appointment"
 BOOKED = "booked"
 RESCHEDULED = "rescheduled"
 CANCELLED = "cancelled"
+# Cancelled because the centre closed at its time (the applicant is first in line there).
+CLOSED = "closed"
 REMINDER_MAIL = "mail.appointment_reminder"
 
 
@@ -85,9 +87,10 @@ def appointment_message_send(payload: dict[str, Any]) -> None:
     appointment = Appointment.objects.select_related(
         "slot__centre", "application__applicant__user"
     ).get(pk=payload["appointment"])
-    if event != CANCELLED and appointment.status not in Appointment.ACTIVE:
+    if event not in (CANCELLED, CLOSED) and appointment.status not in Appointment.ACTIVE:
         return  # cancelled or moved before this went out: that message says so instead
     centre = appointment.slot.centre
+    method = "CANCEL" if event in (CANCELLED, CLOSED) else "REQUEST"
     applicant_mail_send(
         applicant=appointment.application.applicant,
         template_prefix="bookings/emails/appointment",
@@ -102,7 +105,7 @@ def appointment_message_send(payload: dict[str, Any]) -> None:
             Attachment(
                 "nexus-interview.ics",
                 appointment_calendar(appointment, language=language),
-                "text/calendar; method=" + ("CANCEL" if event == CANCELLED else "REQUEST"),
+                f"text/calendar; method={method}",
             ),
         ),
     )

@@ -17,7 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bookings.models import Appointment, WaitlistRequest
-from centres.models import Centre, Slot
+from bookings.services.booking import appointment_cancel_for_closure
+from bookings.services.waitlist import waitlist_request_first_in_line
+from centres.models import Centre, Closure, Slot
 from centres.services import (
     CapacityObject,
     GenerationResult,
@@ -26,6 +28,7 @@ from centres.services import (
     centre_slots_generate,
 )
 from common.actors import Actor
+from common.audit import audit_record
 from common.errors import ApplicationError
 
 
@@ -244,3 +247,47 @@ def capacity_change_apply(
         if delete:
             return capacity_change_delete(obj=change, actor=actor)
         return capacity_change_save(obj=change, actor=actor)
+
+
+def capacity_close_and_move(
+    *, closure: Closure, fingerprint: str, actor: Actor, now: datetime | None = None
+) -> tuple[GenerationResult, list[Appointment]]:
+    """Close, moving people first — in one transaction, as previewed (else
+    ``PreviewOutdated``): each appointment the closure strands is cancelled ("centre
+    closed"), its applicant told in their language and put at the head of this centre's
+    earlier-time queue with automatic rebooking; then the closure is saved.
+
+    Order: by the cancelled appointment's time, soonest first (ties: who booked first),
+    so the people who were to come soonest get the first booth freed or added; all of
+    them ahead of every ordinary request."""
+    now = now or timezone.now()
+    closure.full_clean()
+    with transaction.atomic():
+        centre = Centre.objects.select_for_update().get(pk=closure.centre_id)
+        list(
+            Slot.objects.select_for_update()
+            .filter(centre=centre, starts_at__gt=now)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        preview = _measure(closure, delete=False, now=now)
+        if preview.fingerprint != fingerprint:
+            raise PreviewOutdated(preview)
+        moved = []
+        for appointment in preview.stranded:  # soonest first, then who booked first
+            cancelled = appointment_cancel_for_closure(
+                appointment=appointment, actor=actor, now=now
+            )
+            waitlist_request_first_in_line(
+                application=appointment.application, centre=centre, actor=actor, now=now
+            )
+            moved.append(cancelled)
+        result = capacity_change_save(obj=closure, actor=actor)
+        audit_record(
+            actor=actor,
+            action="closure.people_moved_first",
+            target=closure,
+            centre=centre.pk,
+            appointments=[a.pk for a in moved],
+        )
+    return result, moved

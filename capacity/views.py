@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from capacity import selectors
@@ -20,8 +21,9 @@ from capacity.services import (
     PreviewOutdated,
     capacity_change_apply,
     capacity_change_preview,
+    capacity_close_and_move,
 )
-from centres.models import Centre
+from centres.models import Centre, Closure
 from centres.services import CapacityError, CapacityObject
 from common.inputs import InputError, read_date
 from common.permissions import staff_verified_required
@@ -123,6 +125,28 @@ def change(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     if not form.is_valid():
         return _render_change(request, centre, kind, form, None, status=400)
     change = form.instance
+    if request.POST.get("action") == "close_and_move" and isinstance(change, Closure):
+        try:
+            _result, moved = capacity_close_and_move(
+                closure=change, fingerprint=request.POST.get("fingerprint", ""), actor=request.user
+            )
+        except PreviewOutdated as outdated:
+            messages.error(request, outdated.message)
+            return _render_change(
+                request, centre, kind, form, outdated.preview, status=refusal_status(outdated)
+            )
+        messages.success(
+            request,
+            ngettext(
+                "Closed. %(count)d appointment was cancelled; its applicant is first in line "
+                "for the next free time here.",
+                "Closed. %(count)d appointments were cancelled; their applicants are first in "
+                "line for the next free times here.",
+                len(moved),
+            )
+            % {"count": len(moved)},
+        )
+        return redirect(_week_url(centre, _first_day(change)))
     if request.POST.get("action") == "apply":
         preview, message, status = _apply(request, change, delete=False)
         if preview is None:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from bookings.errors import BookingError
 from bookings.models import PATH_BOOKING, Appointment, SlotHold, path_for_centre
-from bookings.notifications import BOOKED, CANCELLED, RESCHEDULED, appointment_notify
+from bookings.notifications import BOOKED, CANCELLED, CLOSED, RESCHEDULED, appointment_notify
 from bookings.services.booths import booth_release, booth_take, hold_end
 from bookings.services.gate import interview_gate
 from bookings.services.states import appointment_move
@@ -265,3 +265,36 @@ def appointment_webhook_data(appointment: Appointment) -> dict[str, object]:
         "status": appointment.status,
         "cancel_reason": appointment.cancel_reason,
     }
+
+
+def appointment_cancel_for_closure(
+    *, appointment: Appointment, actor: Actor, now: datetime | None = None
+) -> Appointment:
+    """The centre closes at this appointment's time and the administrator chose to move
+    people first: cancel it (reason ``centre_closed``, by the administrator), free its
+    booth without announcing it (the closure removes the time), end any time held to move
+    it, and tell the applicant in their language. Runs in the closure's transaction."""
+    now = now or timezone.now()
+    Application.objects.select_for_update(of=("self",)).get(pk=appointment.application_id)
+    appointment = Appointment.objects.select_related("slot").get(pk=appointment.pk)
+    if not appointment_move(appointment, "close", actor=actor, now=now):
+        return appointment  # no longer booked: nothing to cancel
+    booth_release(appointment.slot_id, announce=False)
+    for hold in SlotHold.objects.filter(appointment=appointment):
+        hold_end(hold)
+    audit_record(
+        actor=actor,
+        action="appointment.cancelled",
+        target=appointment,
+        application=appointment.application_id,
+        slot=appointment.slot_id,
+        status=appointment.status,
+        reason=Appointment.CancelReason.CENTRE_CLOSED,
+    )
+    appointment_notify(appointment, CLOSED)
+    webhook_event(
+        Event.APPOINTMENT_CANCELLED,
+        key=str(appointment.pk),
+        **appointment_webhook_data(appointment),
+    )
+    return appointment

@@ -181,6 +181,48 @@ def waitlist_request_create(
     return request
 
 
+def waitlist_request_first_in_line(
+    *, application: Application, centre: Centre, actor: Actor, now: datetime
+) -> WaitlistRequest:
+    """After a closure cancelled the application's appointment at ``centre``: put it at
+    the head of that centre's earlier-time queue, any time of day from today to the
+    booking horizon, booked automatically (``auto_rebook``). An earlier request of its own
+    is replaced. Called by the capacity console, under the application lock, in the
+    closure's transaction."""
+    for earlier in WaitlistRequest.objects.filter(application=application, status=Status.ACTIVE):
+        earlier.status = Status.CANCELLED
+        earlier.save(update_fields=["status", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="waitlist.cancelled",
+            target=earlier,
+            application=application.pk,
+            status=earlier.status,
+            reason="replaced_after_closure",
+        )
+    today = timezone.localdate(now, centre.tz)
+    request = WaitlistRequest.objects.create(
+        application=application,
+        earliest=today,
+        latest=today + timedelta(days=settings.SLOT_HORIZON_DAYS),
+        auto_rebook=True,
+        first_in_line=True,
+    )
+    request.centres.set([centre])
+    audit_record(
+        actor=actor,
+        action="waitlist.requested",
+        target=request,
+        application=application.pk,
+        centres=[centre.pk],
+        auto_rebook=True,
+        first_in_line=True,
+        status=request.status,
+    )
+    outbox_put(topic=REQUEST_OPENED, key=f"waitlist.opened:{request.pk}", request=request.pk)
+    return request
+
+
 def waitlist_request_cancel(*, waitlist_request: WaitlistRequest, actor: Actor) -> WaitlistRequest:
     """Stop looking. A time held for the applicant by an offer is let go too, which
     announces its booth to the next in line. Stopping twice changes nothing."""
@@ -317,7 +359,7 @@ def _candidates(slot: Slot, now: datetime) -> QuerySet[WaitlistRequest]:
             Exists(SlotHold.objects.filter(application=OuterRef("application"), expires_at__gt=now))
         )
         .select_related("application__applicant__user")
-        .order_by("created_at", "pk")
+        .order_by("-first_in_line", "created_at", "pk")
     )
 
 

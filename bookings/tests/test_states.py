@@ -35,6 +35,7 @@ def test_the_declared_moves_cover_every_status_an_appointment_can_end_in():
     assert {a for a, m in APPOINTMENT_MOVES.items() if m.target == S.CANCELLED} == {
         "cancel",
         "expire",
+        "close",
     }
     assert all(m.reason for m in APPOINTMENT_MOVES.values() if m.target == S.CANCELLED)
 

@@ -163,3 +163,25 @@ def test_removing_opening_hours_is_previewed_and_applied(client, mine):
     fingerprint = re.search(r'name="fingerprint" value="(\w+)"', page)[1]
     assert client.post(url, {"fingerprint": fingerprint}).status_code == 302
     assert not OpeningRule.objects.filter(pk=rule.pk).exists()
+
+
+def test_close_and_move_people_first_from_the_preview(client, mine):
+    _admin(client, StaffProfile.Role.CENTRE_ADMIN, mine)
+    day = _day(mine, 4)
+    slot = Slot.objects.get(
+        centre=mine, starts_at=datetime.datetime.combine(day, datetime.time(8), tzinfo=mine.tz)
+    )
+    application = ApplicationFactory()
+    booked = appointment_book(application=application, slot=slot, actor=application.applicant.user)
+    url = reverse("capacity:change", kwargs={"pk": mine.pk, "kind": "closure"})
+    form = {"first_day": day, "last_day": day, "reason": "weather"}
+    page = client.post(url, {**form, "action": "preview"}).content.decode()
+    assert 'value="close_and_move"' in page and 'value="apply"' not in page
+    fingerprint = re.search(r'name="fingerprint" value="(\w+)"', page)[1]
+
+    response = client.post(url, {**form, "action": "close_and_move", "fingerprint": fingerprint})
+
+    assert response.status_code == 302
+    booked.refresh_from_db()
+    assert (booked.status, booked.cancel_reason) == ("cancelled", "centre_closed")
+    assert Closure.objects.filter(centre=mine).exists()

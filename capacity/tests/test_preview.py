@@ -171,3 +171,68 @@ def test_the_week_counts_offered_booked_held_and_free_in_constant_queries(
     assert shown.utilisation == pytest.approx(1 / 12)
     assert len(week.times) == 6
     assert Appointment.objects.count() == 1
+
+
+def test_close_and_move_people_first(centre, settings, django_capture_on_commit_callbacks):
+    from django.core import mail
+    from django.db.models import F
+
+    from capacity.services import capacity_close_and_move
+    from enrolment.models import Applicant
+
+    day = _local_day(centre, 2)
+    later = _book_at(centre, day, 9, 20)
+    sooner = _book_at(centre, day, 8, 40)
+    Applicant.objects.filter(pk=sooner.application.applicant_id).update(preferred_language="fr")
+    # Every other time is taken: nothing is free to move them to yet.
+    start = datetime.datetime.combine(day, datetime.time.min, tzinfo=centre.tz)
+    Slot.objects.filter(centre=centre).exclude(
+        starts_at__gte=start, starts_at__lt=start + datetime.timedelta(days=1)
+    ).update(booked=F("capacity"))
+    ordinary = WaitlistRequest.objects.create(
+        application=ApplicationFactory(), earliest=_local_day(centre, 1),
+        latest=_local_day(centre, 10), auto_rebook=True,
+    )  # fmt: skip
+    ordinary.centres.add(centre)
+    closure = Closure(centre=centre, first_day=day, last_day=day, reason=Closure.Reason.WEATHER)
+    preview = capacity_change_preview(change=closure)
+    assert [a.pk for a in preview.stranded] == [sooner.pk, later.pk]
+    director = UserFactory()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _result, moved = capacity_close_and_move(
+            closure=closure, fingerprint=preview.fingerprint, actor=director
+        )
+
+    assert [a.pk for a in moved] == [sooner.pk, later.pk]
+    for appointment in (sooner, later):
+        appointment.refresh_from_db()
+        assert (appointment.status, appointment.cancel_reason, appointment.cancelled_by) == (
+            Appointment.Status.CANCELLED, "centre_closed", director,
+        )  # fmt: skip
+    assert Closure.objects.get().centre == centre
+    first = list(
+        WaitlistRequest.objects.filter(status="active").order_by("-first_in_line", "created_at")
+    )
+    assert [r.application_id for r in first] == [
+        sooner.application_id, later.application_id, ordinary.application_id,
+    ]  # fmt: skip
+    assert all(r.auto_rebook for r in first)
+    told = {m.to[0]: m.subject for m in mail.outbox}
+    assert "fermé" in told[sooner.application.applicant.user.email]  # in French
+    assert "closed" in told[later.application.applicant.user.email]
+
+    # The first booth freed here is theirs, soonest appointment first, before the older
+    # ordinary request.
+    extra = ExtraCapacity(centre=centre, first_day=_local_day(centre, 5),
+                          last_day=_local_day(centre, 5), extra_booths=1,
+                          from_time=datetime.time(8), until_time=datetime.time(8, 20))  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        capacity_change_apply(
+            change=extra, fingerprint=capacity_change_preview(change=extra).fingerprint,
+            actor=director,
+        )  # fmt: skip
+    rebooked = Appointment.objects.filter(
+        application=sooner.application, status=Appointment.Status.BOOKED
+    ).get()
+    assert rebooked.slot.centre == centre
