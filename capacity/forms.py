@@ -1,6 +1,8 @@
 from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
-from centres.models import Closure, ExtraCapacity, OpeningRule
+from centres.models import Centre, Closure, ExtraCapacity, OpeningRule
 from common.forms import DescribedErrorsMixin
 
 _DATE = forms.DateInput(attrs={"type": "date"})
@@ -52,3 +54,18 @@ MODELS: dict[str, type[Closure] | type[ExtraCapacity] | type[OpeningRule]] = {
     "extra": ExtraCapacity,
     "rule": OpeningRule,
 }
+
+
+class AlsoAtForm(DescribedErrorsMixin, forms.Form):
+    """Programme administrators: the same change at other centres, with one preview."""
+
+    also_at = forms.ModelMultipleChoiceField(
+        label=_("Also at these centres"),
+        queryset=Centre.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: object, centres: QuerySet[Centre], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["also_at"].queryset = centres  # type: ignore[attr-defined]

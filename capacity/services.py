@@ -93,6 +93,7 @@ class PreviewOutdated(ApplicationError):
             kind="conflict",
         )
         self.preview = preview
+        self.previews = [preview]
 
 
 def _future_slots(centre: Centre, now: datetime) -> dict[datetime, tuple[int, int, int]]:
@@ -291,3 +292,64 @@ def capacity_close_and_move(
             appointments=[a.pk for a in moved],
         )
     return result, moved
+
+
+# --- One change at several centres (programme administrators) ----------------------------
+
+
+def change_copies(change: CapacityObject, centres: list[Centre]) -> list[CapacityObject]:
+    """The same change at each of ``centres`` (unsaved), in centre order: the order locks
+    are taken in, so two of these at once cannot deadlock."""
+    fields = {
+        f.attname: getattr(change, f.attname)
+        for f in change._meta.concrete_fields
+        if f.attname not in ("id", "centre_id")
+    }
+    model = type(change)
+    return [model(**fields, centre=c) for c in sorted(centres, key=lambda c: c.pk)]
+
+
+def combined_fingerprint(previews: list[Preview]) -> str:
+    text = ",".join(p.fingerprint for p in previews)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def capacity_changes_preview(
+    *, changes: list[CapacityObject], now: datetime | None = None
+) -> list[Preview]:
+    """The combined preview of one change made at several centres; nothing is changed."""
+    now = now or timezone.now()
+    for change in changes:
+        change.full_clean()
+    with transaction.atomic():
+        return [_measure(change, delete=False, now=now) for change in changes]
+
+
+def capacity_changes_apply(
+    *,
+    changes: list[CapacityObject],
+    fingerprint: str,
+    actor: Actor,
+    now: datetime | None = None,
+) -> list[GenerationResult]:
+    """Apply one change at several centres in one transaction, all or none, only if the
+    combined preview is unchanged (else ``PreviewOutdated`` with the first centre's new
+    preview, and the whole combined one on ``previews``)."""
+    now = now or timezone.now()
+    for change in changes:
+        change.full_clean()
+    with transaction.atomic():
+        for change in changes:
+            Centre.objects.select_for_update().get(pk=change.centre_id)
+            list(
+                Slot.objects.select_for_update()
+                .filter(centre_id=change.centre_id, starts_at__gt=now)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+        previews = [_measure(change, delete=False, now=now) for change in changes]
+        if combined_fingerprint(previews) != fingerprint:
+            outdated = PreviewOutdated(previews[0])
+            outdated.previews = previews
+            raise outdated
+        return [capacity_change_save(obj=change, actor=actor) for change in changes]

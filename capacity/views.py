@@ -15,15 +15,20 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from capacity import selectors
-from capacity.forms import FORMS, MODELS
+from capacity.forms import FORMS, MODELS, AlsoAtForm
 from capacity.services import (
     Preview,
     PreviewOutdated,
     capacity_change_apply,
     capacity_change_preview,
+    capacity_changes_apply,
+    capacity_changes_preview,
     capacity_close_and_move,
+    change_copies,
+    combined_fingerprint,
 )
 from centres.models import Centre, Closure
+from centres.selectors import is_programme_admin
 from centres.services import CapacityError, CapacityObject
 from common.inputs import InputError, read_date
 from common.permissions import staff_verified_required
@@ -73,11 +78,13 @@ def _render_change(
     centre: Centre,
     kind: str,
     form,
-    preview: Preview | None,
+    previews: list[Preview],
     *,
+    also: AlsoAtForm | None = None,
     removing: CapacityObject | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    several = len(previews) > 1
     return render(
         request,
         "capacity/change.html",
@@ -86,7 +93,13 @@ def _render_change(
             "kind": kind,
             "kind_name": MODELS[kind]._meta.verbose_name,
             "form": form,
-            "preview": preview,
+            "also": also,
+            "previews": previews,
+            "fingerprint": combined_fingerprint(previews)
+            if several
+            else (previews[0].fingerprint if previews else ""),
+            "several": several,
+            "stranded": any(p.stranded for p in previews),
             "removing": removing,
         },
         status=status,
@@ -94,22 +107,37 @@ def _render_change(
 
 
 def _apply(
-    request: HttpRequest, change: CapacityObject, *, delete: bool
-) -> tuple[Preview | None, str, int]:
-    """Apply a previewed change; on refusal, the preview to show, the message and status."""
+    request: HttpRequest, changes: list[CapacityObject], *, delete: bool
+) -> tuple[list[Preview], str, int]:
+    """Apply a previewed change (at one centre or several); on refusal, the previews to
+    show, the message and the status."""
+    fingerprint = request.POST.get("fingerprint", "")
     try:
-        capacity_change_apply(
-            change=change,
-            delete=delete,
-            fingerprint=request.POST.get("fingerprint", ""),
-            actor=request.user,
-        )
+        if len(changes) > 1:
+            capacity_changes_apply(changes=changes, fingerprint=fingerprint, actor=request.user)
+        else:
+            capacity_change_apply(
+                change=changes[0], delete=delete, fingerprint=fingerprint, actor=request.user
+            )
     except PreviewOutdated as outdated:
-        return outdated.preview, outdated.message, refusal_status(outdated)
+        return outdated.previews, outdated.message, refusal_status(outdated)
     except CapacityError as refusal:
-        preview = capacity_change_preview(change=change, delete=delete)
-        return preview, refusal.message, refusal_status(refusal)
-    return None, "", 200
+        return _previews(changes, delete=delete), refusal.message, refusal_status(refusal)
+    return [], "", 200
+
+
+def _previews(changes: list[CapacityObject], *, delete: bool = False) -> list[Preview]:
+    if len(changes) > 1:
+        return capacity_changes_preview(changes=changes)
+    return [capacity_change_preview(change=changes[0], delete=delete)]
+
+
+def _also_at(request: HttpRequest, centre: Centre, kind: str) -> AlsoAtForm | None:
+    """Programme administrators may make the same change at other centres too."""
+    if not is_programme_admin(request.user):
+        return None
+    others = selectors.centres_managed_by(request.user).exclude(pk=centre.pk)
+    return AlsoAtForm(request.POST if request.method == "POST" else None, centres=others)
 
 
 @require_http_methods(["GET", "POST"])
@@ -120,12 +148,16 @@ def change(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         raise Http404
     instance = MODELS[kind](centre=centre)
     form = FORMS[kind](request.POST if request.method == "POST" else None, instance=instance)
+    also = _also_at(request, centre, kind)
     if request.method == "GET":
-        return _render_change(request, centre, kind, form, None)
-    if not form.is_valid():
-        return _render_change(request, centre, kind, form, None, status=400)
+        return _render_change(request, centre, kind, form, [], also=also)
+    if not form.is_valid() or (also is not None and not also.is_valid()):
+        return _render_change(request, centre, kind, form, [], also=also, status=400)
     change = form.instance
-    if request.POST.get("action") == "close_and_move" and isinstance(change, Closure):
+    centres = [centre, *(also.cleaned_data["also_at"] if also is not None else [])]
+    changes = change_copies(change, centres) if len(centres) > 1 else [change]
+    action = request.POST.get("action")
+    if action == "close_and_move" and isinstance(change, Closure) and len(changes) == 1:
         try:
             _result, moved = capacity_close_and_move(
                 closure=change, fingerprint=request.POST.get("fingerprint", ""), actor=request.user
@@ -133,8 +165,9 @@ def change(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         except PreviewOutdated as outdated:
             messages.error(request, outdated.message)
             return _render_change(
-                request, centre, kind, form, outdated.preview, status=refusal_status(outdated)
-            )
+                request, centre, kind, form, outdated.previews, also=also,
+                status=refusal_status(outdated),
+            )  # fmt: skip
         messages.success(
             request,
             ngettext(
@@ -147,14 +180,14 @@ def change(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
             % {"count": len(moved)},
         )
         return redirect(_week_url(centre, _first_day(change)))
-    if request.POST.get("action") == "apply":
-        preview, message, status = _apply(request, change, delete=False)
-        if preview is None:
+    if action == "apply":
+        previews, message, status = _apply(request, changes, delete=False)
+        if not previews:
             messages.success(request, _("The change is applied."))
             return redirect(_week_url(centre, _first_day(change)))
         messages.error(request, message)
-        return _render_change(request, centre, kind, form, preview, status=status)
-    return _render_change(request, centre, kind, form, capacity_change_preview(change=change))
+        return _render_change(request, centre, kind, form, previews, also=also, status=status)
+    return _render_change(request, centre, kind, form, _previews(changes), also=also)
 
 
 @require_http_methods(["GET", "POST"])
@@ -167,16 +200,16 @@ def remove(request: HttpRequest, pk: int, kind: str, obj: int) -> HttpResponse:
     if removing is None:
         raise Http404
     if request.method == "POST":
-        preview, message, status = _apply(request, removing, delete=True)
-        if preview is None:
+        previews, message, status = _apply(request, [removing], delete=True)
+        if not previews:
             messages.success(request, _("The change is applied."))
             return redirect(_week_url(centre, None))
         messages.error(request, message)
         return _render_change(
-            request, centre, kind, None, preview, removing=removing, status=status
+            request, centre, kind, None, previews, removing=removing, status=status
         )
-    preview = capacity_change_preview(change=removing, delete=True)
-    return _render_change(request, centre, kind, None, preview, removing=removing)
+    previews = _previews([removing], delete=True)
+    return _render_change(request, centre, kind, None, previews, removing=removing)
 
 
 def _first_day(change: CapacityObject) -> date | None:

@@ -185,3 +185,53 @@ def test_close_and_move_people_first_from_the_preview(client, mine):
     booked.refresh_from_db()
     assert (booked.status, booked.cancel_reason) == ("cancelled", "centre_closed")
     assert Closure.objects.filter(centre=mine).exists()
+
+
+def test_a_programme_administrator_adds_booths_at_several_centres_with_one_preview(
+    client, mine, theirs
+):
+    _admin(client, StaffProfile.Role.PROGRAMME_ADMIN)
+    day = _day(mine, 5)
+    url = reverse("capacity:change", kwargs={"pk": mine.pk, "kind": "extra"})
+    form = {"first_day": day, "last_day": day, "extra_booths": 2, "also_at": [theirs.pk]}
+    page = client.post(url, {**form, "action": "preview"}).content.decode()
+    assert mine.name in page and theirs.name in page  # one combined preview
+    fingerprint = re.search(r'name="fingerprint" value="(\w+)"', page)[1]
+    # A booking at the second centre meanwhile does not change what adding booths does:
+    # the apply goes through at both, in one transaction.
+    assert (
+        client.post(url, {**form, "action": "apply", "fingerprint": fingerprint}).status_code == 302
+    )
+    assert set(ExtraCapacity.objects.values_list("centre", flat=True)) == {mine.pk, theirs.pk}
+
+
+def test_one_change_at_several_centres_is_refused_whole_when_one_centre_changed(
+    client, mine, theirs
+):
+    _admin(client, StaffProfile.Role.PROGRAMME_ADMIN)
+    day = _day(mine, 4)
+    url = reverse("capacity:change", kwargs={"pk": mine.pk, "kind": "closure"})
+    form = {"first_day": day, "last_day": day, "reason": "holiday", "also_at": [theirs.pk]}
+    page = client.post(url, {**form, "action": "preview"}).content.decode()
+    fingerprint = re.search(r'name="fingerprint" value="(\w+)"', page)[1]
+    slot = Slot.objects.get(
+        centre=theirs, starts_at=datetime.datetime.combine(day, datetime.time(8), tzinfo=theirs.tz)
+    )
+    application = ApplicationFactory()
+    appointment_book(application=application, slot=slot, actor=application.applicant.user)
+
+    response = client.post(url, {**form, "action": "apply", "fingerprint": fingerprint})
+
+    assert response.status_code == 409
+    assert application.number in response.content.decode()
+    assert not Closure.objects.exists()  # at neither centre
+
+
+def test_a_centre_administrator_is_not_offered_other_centres(client, mine, theirs):
+    _admin(client, StaffProfile.Role.CENTRE_ADMIN, mine)
+    url = reverse("capacity:change", kwargs={"pk": mine.pk, "kind": "extra"})
+    assert "also_at" not in client.get(url).content.decode()
+    day = _day(mine, 5)
+    form = {"first_day": day, "last_day": day, "extra_booths": 1, "also_at": [theirs.pk]}
+    page = client.post(url, {**form, "action": "preview"}).content.decode()
+    assert theirs.name not in page  # ignored: not theirs to change
