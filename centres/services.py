@@ -247,6 +247,15 @@ def _slots_remove(slot_ids: list[int]) -> int:
 CapacityObject = OpeningRule | Closure | ExtraCapacity
 
 
+def capacity_described(obj: CapacityObject) -> dict[str, str]:
+    """The change's own values, as the audit row keeps them (before → after)."""
+    return {
+        field.name: "" if getattr(obj, field.attname) is None else str(getattr(obj, field.attname))
+        for field in obj._meta.concrete_fields
+        if field.name not in ("id", "centre")
+    }
+
+
 def capacity_change_save(*, obj: CapacityObject, actor: Actor) -> GenerationResult:
     """Save an opening rule, closure or extra capacity and regenerate the centre's slots.
 
@@ -255,6 +264,7 @@ def capacity_change_save(*, obj: CapacityObject, actor: Actor) -> GenerationResu
     obj.full_clean()
     with transaction.atomic():
         created = obj.pk is None
+        stored = None if created else type(obj).objects.filter(pk=obj.pk).first()
         obj.save()
         result = centre_slots_generate(centre=obj.centre, strict=True)
         audit_record(
@@ -262,6 +272,8 @@ def capacity_change_save(*, obj: CapacityObject, actor: Actor) -> GenerationResu
             action=f"{obj._meta.model_name}.{'created' if created else 'changed'}",
             target=obj,
             centre=obj.centre_id,
+            before=capacity_described(stored) if stored is not None else {},
+            after=capacity_described(obj),
             slots_created=result.created,
             slots_updated=result.updated,
             slots_removed=result.removed,
@@ -292,7 +304,12 @@ def capacity_change_delete(*, obj: CapacityObject, actor: Actor) -> GenerationRe
         with transaction.atomic():
             centre = obj.centre
             audit_record(
-                actor=actor, action=f"{obj._meta.model_name}.deleted", target=obj, centre=centre.pk
+                actor=actor,
+                action=f"{obj._meta.model_name}.deleted",
+                target=obj,
+                centre=centre.pk,
+                before=capacity_described(obj),
+                after={},
             )
             obj.delete()
             result = centre_slots_generate(centre=centre, strict=True)

@@ -107,6 +107,7 @@ def test_a_closure_is_previewed_then_applied(client, mine):
     assert not Slot.objects.filter(centre=mine, starts_at=start, capacity__gt=0).exists()
     week = client.get(response["Location"]).content.decode()
     assert "closure.created" in week  # the change is in the centre's history
+    assert f"first_day: {day.isoformat()}" in week and "reason: holiday" in week  # after
 
 
 def test_an_apply_after_a_booking_came_in_shows_the_new_preview(client, mine):

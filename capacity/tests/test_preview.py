@@ -236,3 +236,14 @@ def test_close_and_move_people_first(centre, settings, django_capture_on_commit_
         application=sooner.application, status=Appointment.Status.BOOKED
     ).get()
     assert rebooked.slot.centre == centre
+
+
+def test_the_audit_keeps_before_and_after(centre):
+    from centres.services import capacity_change_save
+
+    rule = OpeningRule.objects.filter(centre=centre).first()
+    rule.booths = 3
+    capacity_change_save(obj=rule, actor=UserFactory())
+    audit = AuditEvent.objects.filter(action="openingrule.changed").get()
+    assert (audit.data["before"]["booths"], audit.data["after"]["booths"]) == ("2", "3")
+    assert audit.data["before"]["opens_at"] == "08:00:00"
