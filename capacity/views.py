@@ -142,13 +142,19 @@ def _also_at(request: HttpRequest, centre: Centre, kind: str) -> AlsoAtForm | No
 
 @require_http_methods(["GET", "POST"])
 @staff_verified_required
-def change(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+def change(request: HttpRequest, pk: int, kind: str, obj: int | None = None) -> HttpResponse:
+    """A new opening rule, closure or extra capacity, or (``obj``) a change to one."""
     centre = _centre(request, pk)
     if kind not in FORMS:
         raise Http404
     instance = MODELS[kind](centre=centre)
+    if obj is not None:
+        existing = selectors.capacity_object(centre, kind, obj)
+        if existing is None:
+            raise Http404
+        instance = existing
     form = FORMS[kind](request.POST if request.method == "POST" else None, instance=instance)
-    also = _also_at(request, centre, kind)
+    also = _also_at(request, centre, kind) if obj is None else None
     if request.method == "GET":
         return _render_change(request, centre, kind, form, [], also=also)
     if not form.is_valid() or (also is not None and not also.is_valid()):

@@ -259,6 +259,7 @@ PAGES = {
     "capacity:week": ("programme admin", {"pk": "centre"}),
     "capacity:change": ("programme admin", {"pk": "centre", "kind": "closure"}),
     "capacity:remove": ("programme admin", {"pk": "centre", "kind": "rule", "obj": "opening_rule"}),
+    "capacity:edit": ("programme admin", {"pk": "centre", "kind": "rule", "obj": "opening_rule"}),
     "webhooks:detail": ("programme admin", {"pk": "subscription"}),
     "webhooks:act": ("programme admin", {"pk": "subscription"}),
 }

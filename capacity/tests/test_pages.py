@@ -236,3 +236,25 @@ def test_a_centre_administrator_is_not_offered_other_centres(client, mine, their
     form = {"first_day": day, "last_day": day, "extra_booths": 1, "also_at": [theirs.pk]}
     page = client.post(url, {**form, "action": "preview"}).content.decode()
     assert theirs.name not in page  # ignored: not theirs to change
+
+
+def test_changing_the_booths_of_opening_hours_is_previewed_and_applied(client, mine):
+    _admin(client, StaffProfile.Role.CENTRE_ADMIN, mine)
+    rule = mine.opening_rules.first()
+    url = reverse("capacity:edit", kwargs={"pk": mine.pk, "kind": "rule", "obj": rule.pk})
+    assert client.get(url).status_code == 200
+    form = {
+        "weekday": rule.weekday, "opens_at": "08:00", "closes_at": "10:00", "slot_minutes": 20,
+        "booths": 3, "valid_from": rule.valid_from,
+    }  # fmt: skip
+    page = client.post(url, {**form, "action": "preview"}).content.decode()
+    assert "Booths gained: 6." in page or "Booths gained: 12." in page
+    rule.refresh_from_db()
+    assert rule.booths == 2  # the preview changed nothing
+    fingerprint = re.search(r'name="fingerprint" value="(\w+)"', page)[1]
+    assert (
+        client.post(url, {**form, "action": "apply", "fingerprint": fingerprint}).status_code == 302
+    )
+    rule.refresh_from_db()
+    assert rule.booths == 3
+    assert OpeningRule.objects.filter(centre=mine).count() == 7
