@@ -109,7 +109,8 @@ def either_cache(request):
 
 @pytest.fixture
 def migrate_to(transactional_db):
-    """Migrate an app to one of its migrations (what depends on later ones goes back too);
+    """Migrate an app to one of its migrations (what depends on later ones goes back too),
+    or everything to the latest (``None``);
     return the models as they were then, for every app. Transactional: a migration
     cannot run inside a test's transaction on SQLite. The database ends at the latest
     migration, whatever happens."""
@@ -118,9 +119,10 @@ def migrate_to(transactional_db):
 
     executor = MigrationExecutor(connection)
 
-    def migrate(target: tuple[str, str]):
+    def migrate(target: tuple[str, str] | None):
+        """``None``: every app to its latest migration."""
         executor.loader.build_graph()
-        executor.migrate([target])
+        executor.migrate([target] if target else executor.loader.graph.leaf_nodes())
         executor.loader.build_graph()
         applied = set(executor.loader.applied_migrations)
         graph = executor.loader.graph

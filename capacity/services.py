@@ -209,6 +209,19 @@ def _served(
     return served
 
 
+def _lock(centre_id: int, now: datetime) -> Centre:
+    """Lock the centre, then its future slots (as the slot regeneration does): no booking
+    can change them before the caller commits."""
+    centre = Centre.objects.select_for_update().get(pk=centre_id)
+    list(
+        Slot.objects.select_for_update()
+        .filter(centre=centre, starts_at__gt=now)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return centre
+
+
 def capacity_change_preview(
     *, change: CapacityObject, delete: bool = False, now: datetime | None = None
 ) -> Preview:
@@ -235,13 +248,7 @@ def capacity_change_apply(
     if not delete:
         change.full_clean()
     with transaction.atomic():
-        centre = Centre.objects.select_for_update().get(pk=change.centre_id)
-        list(
-            Slot.objects.select_for_update()
-            .filter(centre=centre, starts_at__gt=now)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
+        _lock(change.centre_id, now)
         preview = _measure(change, delete=delete, now=now)
         if preview.fingerprint != fingerprint:
             raise PreviewOutdated(preview)
@@ -264,13 +271,7 @@ def capacity_close_and_move(
     now = now or timezone.now()
     closure.full_clean()
     with transaction.atomic():
-        centre = Centre.objects.select_for_update().get(pk=closure.centre_id)
-        list(
-            Slot.objects.select_for_update()
-            .filter(centre=centre, starts_at__gt=now)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
+        centre = _lock(closure.centre_id, now)
         preview = _measure(closure, delete=False, now=now)
         if preview.fingerprint != fingerprint:
             raise PreviewOutdated(preview)
@@ -340,13 +341,7 @@ def capacity_changes_apply(
         change.full_clean()
     with transaction.atomic():
         for change in changes:
-            Centre.objects.select_for_update().get(pk=change.centre_id)
-            list(
-                Slot.objects.select_for_update()
-                .filter(centre_id=change.centre_id, starts_at__gt=now)
-                .order_by("pk")
-                .values_list("pk", flat=True)
-            )
+            _lock(change.centre_id, now)
         previews = [_measure(change, delete=False, now=now) for change in changes]
         if combined_fingerprint(previews) != fingerprint:
             outdated = PreviewOutdated(previews[0])

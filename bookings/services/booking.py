@@ -230,28 +230,38 @@ def appointment_cancel(
     """Cancel an active appointment and free its booth (no slot lock needed to free)."""
     now = now or timezone.now()
     with transaction.atomic():
-        application, appointment = lock_active_appointment(
+        _application, appointment = lock_active_appointment(
             appointment=appointment, actor=actor, now=now
         )
         appointment_move(appointment, "cancel", actor=actor, now=now)
-        booth_release(appointment.slot_id)
-        for hold in SlotHold.objects.filter(appointment=appointment):
-            hold_end(hold)  # a time held for moving it has nothing left to move
-        audit_record(
-            actor=actor,
-            action="appointment.cancelled",
-            target=appointment,
-            application=application.pk,
-            slot=appointment.slot_id,
-            status=appointment.status,
-        )
-        appointment_notify(appointment, CANCELLED)
-        webhook_event(
-            Event.APPOINTMENT_CANCELLED,
-            key=str(appointment.pk),
-            **appointment_webhook_data(appointment),
-        )
+        _cancelled(appointment, actor=actor, event=CANCELLED)
     return appointment
+
+
+def _cancelled(
+    appointment: Appointment, *, actor: Actor, event: str, announce: bool = True, **data: object
+) -> None:
+    """What follows a cancellation, in its transaction: the booth freed (``announce``: to
+    the earlier-time queue), a time held to move it ended, the audit row, the applicant
+    told (``event``), partner systems too."""
+    booth_release(appointment.slot_id, announce=announce)
+    for hold in SlotHold.objects.filter(appointment=appointment):
+        hold_end(hold)  # a time held for moving it has nothing left to move
+    audit_record(
+        actor=actor,
+        action="appointment.cancelled",
+        target=appointment,
+        application=appointment.application_id,
+        slot=appointment.slot_id,
+        status=appointment.status,
+        **data,
+    )
+    appointment_notify(appointment, event)
+    webhook_event(
+        Event.APPOINTMENT_CANCELLED,
+        key=str(appointment.pk),
+        **appointment_webhook_data(appointment),
+    )
 
 
 def appointment_webhook_data(appointment: Appointment) -> dict[str, object]:
@@ -279,22 +289,8 @@ def appointment_cancel_for_closure(
     appointment = Appointment.objects.select_related("slot").get(pk=appointment.pk)
     if not appointment_move(appointment, "close", actor=actor, now=now):
         return appointment  # no longer booked: nothing to cancel
-    booth_release(appointment.slot_id, announce=False)
-    for hold in SlotHold.objects.filter(appointment=appointment):
-        hold_end(hold)
-    audit_record(
-        actor=actor,
-        action="appointment.cancelled",
-        target=appointment,
-        application=appointment.application_id,
-        slot=appointment.slot_id,
-        status=appointment.status,
+    _cancelled(
+        appointment, actor=actor, event=CLOSED, announce=False,
         reason=Appointment.CancelReason.CENTRE_CLOSED,
-    )
-    appointment_notify(appointment, CLOSED)
-    webhook_event(
-        Event.APPOINTMENT_CANCELLED,
-        key=str(appointment.pk),
-        **appointment_webhook_data(appointment),
-    )
+    )  # fmt: skip
     return appointment

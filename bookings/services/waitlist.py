@@ -190,16 +190,7 @@ def waitlist_request_first_in_line(
     is replaced. Called by the capacity console, under the application lock, in the
     closure's transaction."""
     for earlier in WaitlistRequest.objects.filter(application=application, status=Status.ACTIVE):
-        earlier.status = Status.CANCELLED
-        earlier.save(update_fields=["status", "updated_at"])
-        audit_record(
-            actor=actor,
-            action="waitlist.cancelled",
-            target=earlier,
-            application=application.pk,
-            status=earlier.status,
-            reason="replaced_after_closure",
-        )
+        _request_lapse(earlier, actor=actor, reason="replaced_after_closure")
     today = timezone.localdate(now, centre.tz)
     request = WaitlistRequest.objects.create(
         application=application,
@@ -258,16 +249,18 @@ def waitlist_request_cancel(*, waitlist_request: WaitlistRequest, actor: Actor) 
     return request
 
 
-def _request_lapse(request: WaitlistRequest) -> None:
+def _request_lapse(
+    request: WaitlistRequest, *, actor: Actor = None, reason: str = "appointment_cancelled"
+) -> None:
     request.status = Status.CANCELLED
     request.save(update_fields=["status", "updated_at"])
     audit_record(
-        actor=None,
+        actor=actor,
         action="waitlist.cancelled",
         target=request,
         application=request.application_id,
         status=request.status,
-        reason="appointment_cancelled",
+        reason=reason,
     )
 
 
