@@ -33,6 +33,8 @@ def receiver() -> Iterator[Receiver]:
             state.received.append(Received(self.path, dict(self.headers.items()), body))
             status = state.answers.pop(0) if state.answers else 200
             self.send_response(status)
+            if 300 <= status < 400:
+                self.send_header("Location", "/elsewhere")
             self.send_header("Content-Length", "0")
             self.end_headers()
 

@@ -238,3 +238,14 @@ def test_an_imported_entry_exit_batch_reaches_partners(hooks):
         "batch": result.batch.pk, "partner": "cbp", "status": "imported", "records": 3,
         "imported": 3, "duplicates": 0, "refused": 0,
     }  # fmt: skip
+
+
+def test_a_redirect_is_a_failure_and_is_not_followed(hooks):
+    _subscribe(hooks.url, Event.APPOINTMENT_BOOKED)
+    hooks.answers = [307]
+    _book()
+    _relay_everything()
+    assert [r.path for r in hooks.received] == ["/hooks/nexus"]  # never /elsewhere
+    delivery = Delivery.objects.get()
+    assert delivery.status == Delivery.Status.RETRYING
+    assert Attempt.objects.get().status_code == 307
