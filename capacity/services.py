@@ -16,8 +16,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bookings.models import Appointment, WaitlistRequest
+from bookings.models import Appointment, SlotHold, WaitlistRequest
 from bookings.services.booking import appointment_cancel_for_closure
+from bookings.services.booths import hold_end
 from bookings.services.waitlist import waitlist_request_first_in_line
 from centres.models import Centre, Closure, Slot
 from centres.services import (
@@ -45,9 +46,11 @@ class DayChange:
 class Preview:
     centre: Centre
     days: list[DayChange] = field(default_factory=list)
-    # Appointments left without a booth, soonest first, and how many booths are missing.
+    # Appointments left without a booth, soonest first, and how many booths are missing
+    # (held times count too: a booth kept for someone confirming); the slots they are at.
     stranded: list[Appointment] = field(default_factory=list)
     booths_missing: int = 0
+    stranded_slots: list[int] = field(default_factory=list)
     # Active earlier-time requests the new free booths would serve, in queue order.
     waitlist: list[WaitlistRequest] = field(default_factory=list)
 
@@ -176,6 +179,7 @@ def _preview(
         days=days,
         stranded=stranded,
         booths_missing=result.stranded_bookings,
+        stranded_slots=sorted(stranded_slot_ids),
         waitlist=_served(centre, [(s, n) for s, n in gained_at if n > 0], now),
     )
 
@@ -284,6 +288,9 @@ def capacity_close_and_move(
                 application=appointment.application, centre=centre, actor=actor, now=now
             )
             moved.append(cancelled)
+        # Times held at those slots (someone confirming) end too: the slots go.
+        for hold in SlotHold.objects.filter(slot_id__in=preview.stranded_slots).order_by("pk"):
+            hold_end(hold, announce=False)
         result = capacity_change_save(obj=closure, actor=actor)
         audit_record(
             actor=actor,

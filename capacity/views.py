@@ -174,6 +174,12 @@ def change(request: HttpRequest, pk: int, kind: str, obj: int | None = None) -> 
                 request, centre, kind, form, outdated.previews, also=also,
                 status=refusal_status(outdated),
             )  # fmt: skip
+        except CapacityError as refusal:  # e.g. a time held meanwhile where nothing was
+            messages.error(request, refusal.message)
+            return _render_change(
+                request, centre, kind, form, _previews(changes), also=also,
+                status=refusal_status(refusal),
+            )  # fmt: skip
         messages.success(
             request,
             ngettext(

@@ -247,3 +247,28 @@ def test_the_audit_keeps_before_and_after(centre):
     audit = AuditEvent.objects.filter(action="openingrule.changed").get()
     assert (audit.data["before"]["booths"], audit.data["after"]["booths"]) == ("2", "3")
     assert audit.data["before"]["opens_at"] == "08:00:00"
+
+
+def test_close_and_move_ends_a_time_held_at_a_closing_slot(centre):
+    from bookings.models import SlotHold
+    from bookings.services import slot_hold
+    from capacity.services import capacity_close_and_move
+
+    day = _local_day(centre, 3)
+    booked = _book_at(centre, day, 8)
+    start = datetime.datetime.combine(day, datetime.time(8), tzinfo=centre.tz)
+    holder = ApplicationFactory()
+    slot_hold(
+        application=holder, slot=Slot.objects.get(centre=centre, starts_at=start),
+        actor=holder.applicant.user,
+    )  # fmt: skip
+    closure = Closure(centre=centre, first_day=day, last_day=day, reason=Closure.Reason.WEATHER)
+    preview = capacity_change_preview(change=closure)
+    assert preview.booths_missing == 2  # the appointment and the held time
+
+    capacity_close_and_move(closure=closure, fingerprint=preview.fingerprint, actor=UserFactory())
+
+    booked.refresh_from_db()
+    assert booked.cancel_reason == "centre_closed"
+    assert not SlotHold.objects.filter(application=holder).exists()
+    assert Closure.objects.filter(centre=centre).exists()
