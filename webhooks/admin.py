@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from common.admin_site import ReadOnlyAdmin
 from webhooks.models import Delivery, Subscription
@@ -10,6 +11,8 @@ class SubscriptionAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
     list_display = ["name", "url", "is_active", "paused_at", "failures_in_a_row", "created_at"]
     exclude = ["secret"]
+    # Addresses are HTTPS (Django 6 makes it the default scheme).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Delivery)
