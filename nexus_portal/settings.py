@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "webhooks",
     "interviews",
     "capacity",
+    "figures",
     "entry_exit",
     "entry_exit.manifests",
     "entry_exit.reconciliation",
@@ -238,6 +239,12 @@ CELERY_BEAT_SCHEDULE = {
     "entry-exit-purge": {
         "task": "entry_exit.tasks.crossing_records_purge_task",
         "schedule": crontab(hour=2, minute=30),
+    },
+    # Hourly: records the programme's figures for the last day that has ended at every
+    # centre, once (figures/services.py); a missed night is caught up on the next run.
+    "record-programme-figures": {
+        "task": "figures.tasks.figures_record_task",
+        "schedule": crontab(minute=20),
     },
     # Daily, just after midnight UTC (the date the sweep calls today has turned).
     "sweep-membership-benefits": {

@@ -34,6 +34,7 @@ urlpatterns += i18n_patterns(
     path("my/", include("bookings.urls")),
     path("officer/", include("interviews.urls")),
     path("programme/webhooks/", include("webhooks.urls")),
+    path("programme/figures/", include("figures.urls")),
     path("capacity/", include("capacity.urls")),
     path("entry-exit/reconciliation/", include("entry_exit.reconciliation.urls")),
     path("entry-exit/", include("entry_exit.urls")),

@@ -88,7 +88,20 @@ HOSTILE = [
 ]
 VALUES = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=40))
 # Every query parameter any page reads, besides the fields of its own forms.
-QUERY_NAMES = ["day", "from", "slot", "move", "kind", "region", "centre", "number", "next"]
+QUERY_NAMES = [
+    "day",
+    "from",
+    "slot",
+    "move",
+    "kind",
+    "region",
+    "centre",
+    "number",
+    "next",
+    "start",
+    "end",
+    "grain",
+]
 HYPOTHESIS = settings(
     max_examples=EXAMPLES,
     derandomize=True,
@@ -255,6 +268,8 @@ PAGES = {
     "entry_exit:legal_hold": ("programme admin", {"pk": "legal_hold"}),
     "entry_exit:traveller_report": ("analyst", {}),
     "webhooks:subscriptions": ("programme admin", {}),
+    "figures:dashboard": ("programme admin", {}),
+    "figures:csv": ("programme admin", {"table": "centres"}),
     "capacity:centres": ("programme admin", {}),
     "capacity:week": ("programme admin", {"pk": "centre"}),
     "capacity:change": ("programme admin", {"pk": "centre", "kind": "closure"}),

@@ -6,21 +6,21 @@ traveller's name or document. A review's records are shown only after the analys
 said why, in a POST, and the consultation is logged first (as the look-up does).
 """
 
-import csv
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from common.charts import bar_chart
+from common.csvfiles import csv_download, spreadsheet_safe
 from common.permissions import staff_verified_required
 from entry_exit import selectors as entry_exit_selectors
 from entry_exit.errors import EntryExitError
 from entry_exit.reconciliation import selectors
-from entry_exit.reconciliation.charts import bar_chart
 from entry_exit.reconciliation.errors import ReconciliationError
 from entry_exit.reconciliation.forms import ConfirmForm, PeriodForm, PurposeForm
 from entry_exit.reconciliation.services import exit_match_confirm, exit_match_reject
@@ -100,10 +100,9 @@ def figures_csv(request):
         return _render(
             request, "entry_exit_reconciliation/figures.html", {"form": form}, status=400
         )
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    name = f"reconciliation-{result.start.isoformat()}-{result.end.isoformat()}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    writer = csv.writer(response)
+    response, writer = csv_download(
+        f"reconciliation-{result.start.isoformat()}-{result.end.isoformat()}.csv"
+    )
     writer.writerow(
         [
             "group",
@@ -121,8 +120,7 @@ def figures_csv(request):
     days = [("day", row.label, row) for row in result.days]
     ports = [("place", row.label, row) for row in result.ports]
     for group, label, row in total + days + ports:
-        # A place name could start with = + - @: quoted so no spreadsheet runs it.
-        safe = f"'{label}" if label[:1] in "=+-@" and group == "place" else label
+        safe = spreadsheet_safe(label) if group == "place" else label
         writer.writerow(
             [
                 group,
