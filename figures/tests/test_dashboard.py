@@ -199,9 +199,9 @@ def test_a_centre_name_never_runs_in_a_spreadsheet(client):
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ({"start": "2023-02-01", "end": "2023-01-01"}, "La date de début est postérieure à la date de fin."),
+        ({"start": "2023-02-01", "end": "2023-01-01"}, "La date de début est postérieure"),
         ({"start": "1999-12-31", "end": "2001-01-01"}, "Choisissez un début"),
-        ({"start": "2000-01-01", "end": "2012-01-01"}, "au plus 10 ans" if False else "au plus 10 ans"),
+        ({"start": "2000-01-01", "end": "2012-01-01"}, "au plus 10 ans"),
         ({"start": "yesterday"}, "Saisissez une date"),
         ({"grain": "decade"}, "Sélectionnez un choix valide"),
         ({"centre": "x"}, "Sélectionnez un choix valide"),
