@@ -24,15 +24,16 @@ def bar_chart(
     maximum: float = 100.0,
     unit: str = "%",
     reference: tuple[str, float] | None = None,
+    label_width: int = LABEL_WIDTH,
 ) -> SafeString:
     """A horizontal bar chart: one bar per (label, value); a value of None is drawn as
     no bar and "—". ``reference`` (label, value) draws a dashed line across all bars
     (the public figure)."""
     height = len(bars) * (BAR_HEIGHT + GAP) + GAP + (BAR_HEIGHT if reference else 0)
-    width = LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH
+    width = label_width + BAR_WIDTH + VALUE_WIDTH
 
     def x(value: float) -> float:
-        return LABEL_WIDTH + BAR_WIDTH * max(0.0, min(value, maximum)) / maximum
+        return label_width + BAR_WIDTH * max(0.0, min(value, maximum)) / maximum
 
     rows = []
     for index, (label, value) in enumerate(bars):
@@ -41,9 +42,9 @@ def bar_chart(
         bar = (
             format_html(
                 '<rect x="{}" y="{}" width="{}" height="{}" class="bar"></rect>',
-                LABEL_WIDTH,
+                label_width,
                 y,
-                f"{x(value) - LABEL_WIDTH:.1f}",
+                f"{x(value) - label_width:.1f}",
                 BAR_HEIGHT,
             )
             if value is not None
@@ -53,11 +54,11 @@ def bar_chart(
             format_html(
                 '<g><text x="{}" y="{}" text-anchor="end">{}</text>{}'
                 '<text x="{}" y="{}">{}</text></g>',
-                LABEL_WIDTH - 6,
+                label_width - 6,
                 y + BAR_HEIGHT - 4,
                 label,
                 bar,
-                LABEL_WIDTH + BAR_WIDTH + 6,
+                label_width + BAR_WIDTH + 6,
                 y + BAR_HEIGHT - 4,
                 shown,
             )
@@ -127,7 +128,9 @@ def _axes(labels: list[str], top: float, every: int) -> SafeString:
                 y,
                 LEFT - 6,
                 y + 4,
-                number_format(round(value, 1), force_grouping=True),
+                number_format(
+                    int(value) if value == int(value) else round(value, 1), force_grouping=True
+                ),
             )
         )
     step = (WIDTH - LEFT - RIGHT) / max(len(labels), 1)
@@ -155,8 +158,8 @@ def _svg(chart_id: str, title: str, description: str, body: SafeString) -> SafeS
 
 
 def _every(count: int) -> int:
-    """Label one column in ``every``: about a dozen labels at most."""
-    return max(1, math.ceil(count / 12))
+    """Label one column in ``every``: six labels at most, so they never overlap."""
+    return max(1, math.ceil(count / 6))
 
 
 def column_chart(

@@ -4,14 +4,18 @@ CBP part — as charts drawn on the server, each with its table and a CSV downlo
 Programme administrators see every centre, centre administrators theirs (a centre
 outside their scope is a 404); anyone else gets a 404."""
 
+from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.formats import number_format
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from centres.models import Centre
@@ -24,6 +28,14 @@ from figures.forms import FiguresFilter
 from figures.selectors import PATHS, Figures, period_start
 
 TABLES = ("enrolments", "inventory", "airport", "centres")
+# The paths as a chart's legend and a table's heading name them (the long names are in
+# the page's text).
+PATH_NAMES = {
+    Application.Path.AIRPORT: gettext_lazy("Airport"),
+    Application.Path.JOINT: gettext_lazy("Joint"),
+    Application.Path.SPLIT_SITE: gettext_lazy("Split-site"),
+}
+LABEL_WIDTH = 240  # a centre's short name in a bar chart: up to 34 characters
 
 
 def _question(request: HttpRequest) -> tuple[FiguresFilter, list[Centre]]:
@@ -54,6 +66,17 @@ def _label(day: date, grain: str) -> str:
     return date_format(day, "M Y" if grain == "month" else "j M Y")
 
 
+def _chart(draw: Callable[..., SafeString], **options: Any) -> dict[str, object]:
+    """A chart and its title, shown above it (the SVG's own title is for screen readers)."""
+    return {"title": options["title"], "svg": draw(**options)}
+
+
+def _name(centre: Centre) -> str:
+    """A centre's name short enough for a chart's label."""
+    name = centre.short_name or centre.name
+    return name if len(name) <= 34 else name[:33] + "…"
+
+
 def _charts(figures: Figures) -> dict[str, object]:
     labels = [_label(p.start, figures.grain) for p in figures.periods]
     per = _("per week") if figures.grain == "week" else _("per month")
@@ -75,7 +98,8 @@ def _charts(figures: Figures) -> dict[str, object]:
     booked = [c for c in centres if c.booths_offered]
     waits = [c for c in centres if c.centre.takes_appointments]
     return {
-        "enrolments": column_chart(
+        "enrolments": _chart(
+            column_chart,
             chart_id="chart-enrolments",
             title=_("Enrolments completed, %(per)s, by path") % {"per": per},
             description=_(
@@ -85,7 +109,8 @@ def _charts(figures: Figures) -> dict[str, object]:
             labels=labels,
             series=[[p.enrolled[path] for p in figures.periods] for path in PATHS],
         ),
-        "cumulative": line_chart(
+        "cumulative": _chart(
+            line_chart,
             chart_id="chart-cumulative",
             title=_("Enrolments completed since %(day)s")
             % {"day": date_format(figures.start, "j F Y")},
@@ -97,7 +122,8 @@ def _charts(figures: Figures) -> dict[str, object]:
             labels=labels,
             series=[[p.cumulative for p in figures.periods]],
         ),
-        "steps": line_chart(
+        "steps": _chart(
+            line_chart,
             chart_id="chart-steps",
             title=_("Each agency's part passed, %(per)s") % {"per": per},
             description=_(
@@ -110,7 +136,8 @@ def _charts(figures: Figures) -> dict[str, object]:
                 [p.cbp_passed for p in figures.periods],
             ],
         ),
-        "inventory": line_chart(
+        "inventory": _chart(
+            line_chart,
             chart_id="chart-inventory",
             title=_("Net inventory of applicants"),
             description=_(
@@ -122,7 +149,8 @@ def _charts(figures: Figures) -> dict[str, object]:
             series=[[p.inventory for p in figures.periods]],
             marker=peak_marker,
         ),
-        "airport": line_chart(
+        "airport": _chart(
+            line_chart,
             chart_id="chart-airport",
             title=_("Airport path: days from the CBSA share to the CBP part"),
             description=_(
@@ -133,35 +161,41 @@ def _charts(figures: Figures) -> dict[str, object]:
             labels=labels,
             series=[[p.days_share_to_cbp for p in figures.periods]],
         ),
-        "utilisation": bar_chart(
+        "utilisation": _chart(
+            bar_chart,
             chart_id="chart-utilisation",
             title=_("Booths booked of those offered, per centre"),
             description=_(
                 "One bar per centre with booths: the share of booths offered that were "
                 "booked. The table below gives the numbers."
             ),
-            bars=[(c.centre.short_name or c.centre.name, _percent(c.utilisation)) for c in booked],
+            bars=[(_name(c.centre), _percent(c.utilisation)) for c in booked],
+            label_width=LABEL_WIDTH,
         ),
-        "no_shows": bar_chart(
+        "no_shows": _chart(
+            bar_chart,
             chart_id="chart-no-shows",
             title=_("Interviews missed, per centre"),
             description=_(
                 "One bar per centre with booths: the share of interviews due that were "
                 "missed. The table below gives the numbers."
             ),
-            bars=[(c.centre.short_name or c.centre.name, _percent(c.no_show_rate)) for c in booked],
+            bars=[(_name(c.centre), _percent(c.no_show_rate)) for c in booked],
             maximum=nice_maximum(max((_percent(c.no_show_rate) or 0 for c in booked), default=0)),
+            label_width=LABEL_WIDTH,
         ),
-        "wait": bar_chart(
+        "wait": _chart(
+            bar_chart,
             chart_id="chart-wait",
             title=_("Days to the soonest open time, per centre"),
             description=_(
                 "One bar per centre that takes appointments: the days from today to its "
                 "soonest open time (none: no open time). The table below gives the numbers."
             ),
-            bars=[(c.centre.short_name or c.centre.name, c.soonest_days) for c in waits],
+            bars=[(_name(c.centre), c.soonest_days) for c in waits],
             maximum=nice_maximum(max((c.soonest_days or 0 for c in waits), default=0)),
             unit=_("days"),
+            label_width=LABEL_WIDTH,
         ),
     }
 
@@ -178,7 +212,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context: dict[str, object] = {
         "form": form,
         "figures": figures,
-        "paths": [(path, Application.Path(path).label) for path in PATHS],
+        "paths": [(path, PATH_NAMES[path]) for path in PATHS],
         "tables": TABLES,
         "query": request.GET.urlencode(),
         "walk_in": Centre.Kind.PRECLEARANCE,

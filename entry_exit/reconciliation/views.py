@@ -6,7 +6,6 @@ traveller's name or document. A review's records are shown only after the analys
 said why, in a POST, and the consultation is logged first (as the look-up does).
 """
 
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
