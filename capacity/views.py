@@ -42,9 +42,9 @@ def _centre(request: HttpRequest, pk: int) -> Centre:
 @require_GET
 @staff_verified_required
 def centres(request: HttpRequest) -> HttpResponse:
-    managed = selectors.centres_managed_by(request.user)
-    if not managed.exists() and not selectors.may_manage_capacity(request.user):
+    if not selectors.may_manage_capacity(request.user):
         raise Http404
+    managed = selectors.centres_managed_by(request.user)
     return render(request, "capacity/centres.html", {"centres": managed})
 
 
