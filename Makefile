@@ -48,6 +48,7 @@ lint: install
 bench: install
 	$(BIN)/python bench/soonest.py
 	$(BIN)/python bench/scheduler.py
+	$(BIN)/python bench/dashboard.py
 	$(BIN)/python bench/booking.py
 	$(BIN)/python bench/entry_exit.py
 

@@ -30,7 +30,7 @@ from figures.selectors import PATHS, Figures, period_start
 TABLES = ("enrolments", "inventory", "airport", "centres")
 # The paths as a chart's legend and a table's heading name them (the long names are in
 # the page's text).
-PATH_NAMES = {
+PATH_NAMES: dict[str, object] = {
     Application.Path.AIRPORT: gettext_lazy("Airport"),
     Application.Path.JOINT: gettext_lazy("Joint"),
     Application.Path.SPLIT_SITE: gettext_lazy("Split-site"),

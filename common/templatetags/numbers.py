@@ -5,7 +5,7 @@ register = template.Library()
 
 
 @register.filter
-def grouped(value: int | float | None) -> str:
+def grouped(value: int | float | str | None) -> str:
     """A count as the page's language writes it: 12,345 in English, 12 345 in French
     (with a no-break space); a missing figure is a dash."""
     if value is None or value == "":

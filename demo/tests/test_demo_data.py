@@ -1,4 +1,4 @@
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
@@ -59,6 +59,16 @@ SPLIT_PAIRS = {5520: "Alexandria Bay", 5022: "Buffalo"}
 def frozen():
     with time_machine.travel(NOW, tick=False):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _short_history(monkeypatch):
+    """A month of the programme's figures, not five years (demo/tests/test_history.py
+    checks the whole history): every load here stays fast."""
+    monkeypatch.setattr(
+        "demo.management.commands.load_demo_data.DEMO_HISTORY_START",
+        NOW.date() - timedelta(days=30),
+    )
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
-"""Load the demonstration data: real centres, demo hours, demo accounts, and the
-Entry/Exit ports of entry.
+"""Load the demonstration data: real centres, demo hours, demo accounts, the Entry/Exit
+ports of entry, and the programme's figures since 2022 (``demo.history``).
 
 Idempotent: a second run finds everything in place and changes nothing. Every account
 it creates has the same published password, and every staff account an authenticator
@@ -25,6 +25,7 @@ from bookings.services import BookingError, appointment_book
 from centres.models import Centre, Slot, StaffProfile
 from centres.reference import centres_import_reference, reference_load
 from centres.services import centre_slots_generate
+from demo.history import history_load
 from enrolment.models import Applicant, Application, Membership
 from entry_exit.choices import Source
 from entry_exit.manifests.carriers import Carrier
@@ -37,6 +38,7 @@ from entry_exit.reference import ports_import_reference
 from entry_exit.services import inbound_batch_import
 from entry_exit.services.records import crossing_record_create
 from entry_exit.synthetic import batch_file, batch_id, crossing_rows
+from figures.services import last_complete_day
 
 DEMO_PASSWORD = "nexus-demo-2026"  # noqa: S105 -- published on purpose: demo accounts only
 # The TOTP secret of every demo staff account's authenticator, published on purpose like
@@ -86,6 +88,10 @@ DEMO_FLIGHTS_PER_DAY = 4
 DEMO_PASSENGERS_PER_FLIGHT = 30
 DEMO_CREW_PER_FLIGHT = 5
 DEMO_CARRIER = "demo-air"
+
+# The programme's figures (demo.history) are written for every day from this one to the last
+# day that has ended at every centre.
+DEMO_HISTORY_START = date(2022, 1, 1)
 
 # Where demo staff work: TTP location ids, plus two kinds of centre without one.
 PRECLEARANCE_AREAS = "preclearance areas"  # the walk-in CBP area at each of the 8 airports
@@ -248,6 +254,7 @@ class Command(BaseCommand):
             self._load_ports()
             self._load_crossings(now)
             self._load_manifests(now)
+            self._load_history(now)
             groups = self._load_groups()
             self._load_staff(groups)
             self._load_applicants(now)
@@ -345,6 +352,15 @@ class Command(BaseCommand):
             f"Entry/Exit air exits: {added} passengers and crew members added from carrier "
             f"manifests over {DEMO_CROSSING_DAYS} days."
         )
+
+    def _load_history(self, now: datetime) -> None:
+        """The programme's figures since ``DEMO_HISTORY_START`` (``demo.history``), up to the
+        last day that has ended at every centre, so the dashboard has years to show; days
+        already recorded (by an earlier run or by the nightly job) are left as they are."""
+        centres = list(Centre.objects.filter(is_active=True))
+        today = last_complete_day(now, centres) + timedelta(days=1)
+        written = history_load(today=today, start=DEMO_HISTORY_START, centres=centres)
+        self.stdout.write(f"Programme figures: {written} days of history written.")
 
     def _load_groups(self) -> dict[str, Group]:
         groups = {}
