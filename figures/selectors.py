@@ -108,6 +108,7 @@ class Period:
 
     start: date
     end: date
+    partial: bool = False  # the range cuts the week or month short
     enrolled: dict[str, int] = field(default_factory=lambda: dict.fromkeys(PATHS, 0))
     cbsa_passed: int = 0
     cbp_passed: int = 0
@@ -240,7 +241,10 @@ def _periods(start: date, end: date, grain: Grain) -> list[Period]:
     first = period_start(start, grain)
     while first <= end:
         following = _next_period(first, grain)
-        periods.append(Period(start=max(first, start), end=min(following - timedelta(1), end)))
+        last = following - timedelta(days=1)
+        periods.append(
+            Period(start=max(first, start), end=min(last, end), partial=first < start or last > end)
+        )
         first = following
     return periods
 

@@ -219,6 +219,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     }
     if figures is not None:
         context["charts"] = _charts(figures)
+        # The form shows the range and grain the figures are for, defaults included.
+        shown = {**form.cleaned_data, "centre": form.cleaned_data["centre"] or ""}
+        context["form"] = FiguresFilter(shown, centres=scope, last_day=figures.end)
     return render(
         request, "figures/dashboard.html", context, status=400 if figures is None else 200
     )

@@ -139,6 +139,7 @@ def test_weeks_months_and_the_cumulative_line(client, centres):
         (datetime.date(2023, 2, 1), datetime.date(2023, 2, 28)),
         (datetime.date(2023, 3, 1), datetime.date(2023, 3, 31)),
     ]
+    assert [p.partial for p in periods] == [True, False, False]  # from 15 January
     assert [p.enrolled["airport"] for p in periods] == [17 * 3, 28 * 3, 31 * 3]
     assert [p.cumulative for p in periods] == [51, 51 + 84, 51 + 84 + 93]
     assert periods[1].inventory_day == datetime.date(2023, 2, 28)
@@ -227,6 +228,14 @@ def test_the_page_in_french_formats_numbers_the_french_way(client, centres):
     body = client.get(url).content.decode()
     assert "Inventaire net des demandeurs" in body
     assert "<dd>4\u00a0380</dd>" in body  # 2 centres × 730 days × 3, grouped the French way
+
+
+def test_the_form_shows_the_range_shown_defaults_included(client, centres):
+    _admin(client, StaffProfile.Role.PROGRAMME_ADMIN)
+    body = client.get(reverse("figures:dashboard")).content.decode()
+    # 52 weeks up to the last recorded day, by week.
+    assert 'value="2023-01-02"' in body and 'value="2023-12-31"' in body
+    assert '<option value="week" selected>' in body
 
 
 def test_nothing_recorded_yet_says_so(client):
