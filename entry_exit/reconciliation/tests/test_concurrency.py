@@ -1,11 +1,10 @@
 """Two workers reconciling the same exits at once (real threads, PostgreSQL)."""
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connection
 
+from common.tests.helpers import at_once
 from entry_exit.reconciliation.models import ExitMatch, Outcome
 from entry_exit.reconciliation.services import exits_reconcile
 from entry_exit.tests.factories import CrossingRecordFactory
@@ -16,23 +15,7 @@ T0 = datetime(2026, 5, 1, 15, 0, tzinfo=UTC)
 
 
 def _both(work) -> list[BaseException]:
-    barrier, errors = threading.Barrier(2), []
-
-    def run():
-        try:
-            barrier.wait(timeout=10)
-            work()
-        except BaseException as error:  # reported by the test
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return errors
+    return at_once(work)[1]
 
 
 def _world():
