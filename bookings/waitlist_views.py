@@ -56,12 +56,12 @@ class WaitlistForm(forms.Form):
     )
     earliest = inputs.DateField(
         label=gettext_lazy("From"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=inputs.IsoDateInput(),
         help_text=gettext_lazy("The first day you could come, in the centre's local time."),
     )
     latest = inputs.DateField(
         label=gettext_lazy("Until"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=inputs.IsoDateInput(),
         help_text=gettext_lazy("The last day you could come."),
     )
     times = forms.MultipleChoiceField(

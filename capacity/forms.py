@@ -4,9 +4,10 @@ from django.utils.translation import gettext_lazy as _
 
 from centres.models import Centre, Closure, ExtraCapacity, OpeningRule
 from common.forms import DescribedErrorsMixin
+from common.inputs import IsoDateInput, IsoTimeInput
 
-_DATE = forms.DateInput(attrs={"type": "date"})
-_TIME = forms.TimeInput(attrs={"type": "time"})
+_DATE = IsoDateInput()
+_TIME = IsoTimeInput()
 
 
 class ClosureForm(DescribedErrorsMixin, forms.ModelForm):

@@ -36,6 +36,26 @@ MAX_LIST_ITEMS = 50
 # For the model date fields people type in (the admin's forms): the same bounds.
 DATE_VALIDATORS = [MinValueValidator(EARLIEST_DATE), MaxValueValidator(LATEST_DATE)]
 
+
+class IsoDateInput(forms.DateInput):
+    """A browser's date field. Its value is always ISO (2026-12-31), whatever the page's
+    language writes dates as: a French 31/12/2026 would leave the field blank."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, str] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class IsoTimeInput(forms.TimeInput):
+    """A browser's time field, its value always 24-hour ``HH:MM``."""
+
+    input_type = "time"
+
+    def __init__(self, attrs: dict[str, str] | None = None) -> None:
+        super().__init__(attrs, format="%H:%M")
+
+
 _WHOLE = re.compile(r"[+-]?[0-9]{1,40}", re.ASCII)
 _ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", re.ASCII)
 

@@ -17,5 +17,5 @@ class LinkApplicationForm(DescribedErrorsMixin, forms.Form):
     date_of_birth = inputs.DateField(
         label=_("Date of birth"),
         help_text=_("Year, month and day, for example 1985-06-15."),
-        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}),
+        widget=inputs.IsoDateInput(attrs={"autocomplete": "bday"}),
     )

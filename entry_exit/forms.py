@@ -39,7 +39,7 @@ class TravellerCriteriaForm(forms.Form):
     date_of_birth = inputs.DateField(
         label=_("Date of birth"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=inputs.IsoDateInput(),
     )
 
     def clean_document_number(self) -> str:

@@ -20,10 +20,14 @@ class FiguresFilter(forms.Form):
     the last recorded day, by week, every centre."""
 
     start = inputs.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"),
+        required=False,
+        widget=inputs.IsoDateInput(),
     )
     end = inputs.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"),
+        required=False,
+        widget=inputs.IsoDateInput(),
     )
     centre = forms.TypedChoiceField(label=_("Centre"), coerce=int, required=False, empty_value=None)
     grain = forms.ChoiceField(

@@ -10,7 +10,7 @@ from common import inputs
 
 class DayForm(forms.Form):
     centre = forms.ModelChoiceField(queryset=Centre.objects.none(), label=_("Centre"))
-    day = inputs.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = inputs.DateField(label=_("Day"), widget=inputs.IsoDateInput())
 
     def __init__(self, *args: Any, centres: QuerySet[Centre], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -63,7 +63,7 @@ class FindTravellerForm(forms.Form):
     )
     last_name = forms.CharField(label=_("Last name"), required=False, max_length=150)
     date_of_birth = inputs.DateField(
-        label=_("Date of birth"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Date of birth"), required=False, widget=inputs.IsoDateInput()
     )
 
     def clean(self) -> dict[str, Any]:

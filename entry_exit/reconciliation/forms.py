@@ -15,12 +15,8 @@ DEFAULT_DAYS = 30
 class PeriodForm(forms.Form):
     """The figures' period (UTC days, both included); the last 30 days by default."""
 
-    start = inputs.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = inputs.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start = inputs.DateField(label=_("From"), required=False, widget=inputs.IsoDateInput())
+    end = inputs.DateField(label=_("To"), required=False, widget=inputs.IsoDateInput())
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -236,6 +236,10 @@ def test_the_form_shows_the_range_shown_defaults_included(client, centres):
     # 52 weeks up to the last recorded day, by week.
     assert 'value="2023-01-02"' in body and 'value="2023-12-31"' in body
     assert '<option value="week" selected>' in body
+    # In French too: a date field's value is ISO, whatever the language writes dates as.
+    with translation.override("fr"):
+        url = reverse("figures:dashboard")
+    assert 'value="2023-12-31"' in client.get(url).content.decode()
 
 
 def test_nothing_recorded_yet_says_so(client):
