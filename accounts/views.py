@@ -53,6 +53,8 @@ from accounts.services import (
     awaiting_confirmation,
 )
 from accounts.tokens import account_confirm_token, email_change_read
+from centres.models import StaffProfile
+from centres.selectors import staff_profile_of
 from common.inputs import has_control_characters
 from common.permissions import is_verified, needs_second_factor, totp_devices
 from common.ratelimit import client_ip
@@ -101,10 +103,25 @@ def _safe_next(request) -> str:
     return ""
 
 
+# Where each staff role starts its work (URL names: this app points at none of them).
+LANDING_BY_ROLE: dict[str, str] = {
+    StaffProfile.Role.CBSA_OFFICER: "interviews:day_list",
+    StaffProfile.Role.CBP_OFFICER: "interviews:day_list",
+    StaffProfile.Role.CENTRE_ADMIN: "capacity:centres",
+    StaffProfile.Role.PROGRAMME_ADMIN: "figures:dashboard",
+    StaffProfile.Role.ENTRY_EXIT_ANALYST: "entry_exit:home",
+    StaffProfile.Role.ENTRY_EXIT_OPERATOR: "entry_exit:home",
+}
+
+
 def _landing_url(user) -> str:
     """Where someone lands after signing in or confirming, when no page asked for them:
-    staff where they always have (after the code step), applicants on their dashboard."""
+    staff at their work (an officer on the console), an administrator without a role
+    where staff always have, applicants on their dashboard."""
     if needs_second_factor(user):
+        profile = staff_profile_of(user)
+        if profile is not None and profile.role in LANDING_BY_ROLE:
+            return reverse(LANDING_BY_ROLE[profile.role])
         return resolve_url(settings.LOGIN_REDIRECT_URL)
     return reverse("enrolment:dashboard")
 

@@ -1,3 +1,4 @@
+from collections.abc import Collection
 from typing import Any
 
 from django import forms
@@ -19,31 +20,51 @@ class DayForm(forms.Form):
         centre.queryset = centres
 
 
+OUTCOMES = [
+    ("pass", _("Pass")),
+    ("refuse", _("Refuse")),
+    ("refer", _("Refer for further review")),
+]
+
+
 class OutcomeForm(forms.Form):
     outcome = forms.ChoiceField(
         label=_("Outcome"),
-        choices=[
-            ("pass", _("Pass")),
-            ("refuse", _("Refuse")),
-            ("refer", _("Refer for further review")),
-        ],
+        choices=OUTCOMES,
         widget=forms.RadioSelect,
     )
     centre = forms.ModelChoiceField(
         queryset=Centre.objects.none(),
         label=_("Where the interview took place"),
         required=False,
-        help_text=_("Needed for a walk-in CBP interview at a preclearance area."),
+        help_text=_("The preclearance area or US centre where the CBP interview was held."),
     )
     notes = forms.CharField(
         label=_("Notes"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args: Any, centres: QuerySet[Centre], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        centres: QuerySet[Centre],
+        outcomes: Collection[str] = ("pass", "refuse", "refer"),
+        centre_required: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        """``outcomes``: those the workflow allows now; ``centre_required``: a CBP part
+        off appointment (a walk-in at a preclearance area, a split site's US side)."""
         super().__init__(*args, **kwargs)
         centre = self.fields["centre"]
         assert isinstance(centre, forms.ModelChoiceField)  # declared above
         centre.queryset = centres
+        centre.required = centre_required
+        if centre_required:
+            centre.help_text = _(
+                "Required: the preclearance area or US centre where the CBP interview was held."
+            )
+        outcome = self.fields["outcome"]
+        assert isinstance(outcome, forms.ChoiceField)  # declared above
+        outcome.choices = [(value, label) for value, label in OUTCOMES if value in outcomes]
 
 
 class ReviewForm(forms.Form):

@@ -88,7 +88,7 @@ def appointments_for_centre_day(*, centre: Centre, day: date) -> QuerySet[Appoin
             slot__starts_at__lt=end,
             status__in=Appointment.HOLDS_BOOTH,
         )
-        .select_related("slot", "application__applicant__user", "application__interview")
+        .select_related("slot__centre", "application__applicant__user", "application__interview")
         .order_by("slot__starts_at", "pk")
     )
 

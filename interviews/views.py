@@ -5,6 +5,9 @@ A domain error re-shows the page with its message and the officer's input kept; 
 object outside the officer's scope is a 404.
 """
 
+from dataclasses import dataclass
+from datetime import timedelta
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from bookings.models import PATH_BOOKING, CbpSite
+from bookings.models import PATH_BOOKING, Appointment, CbpSite
 from bookings.selectors import appointments_visible_to
 from centres.selectors import centres_of_staff, staff_profile_of
 from common.permissions import staff_verified_required
@@ -33,7 +36,12 @@ from interviews.services import (
     interview_record_outcome,
     review_decide,
 )
-from interviews.services.workflow import SHARED_FIELDS
+from interviews.services.workflow import (
+    SHARED_FIELDS,
+    check_in_refusal,
+    may_record_no_show,
+    open_actions,
+)
 
 
 def _enrolment_or_404(request, pk: int) -> Interview:
@@ -43,6 +51,13 @@ def _enrolment_or_404(request, pk: int) -> Interview:
 def _refused(request, error: InterviewError) -> None:
     refusal_status(error)  # a 404, or the message below
     messages.error(request, error.message)
+
+
+@dataclass(frozen=True)
+class DayRow:
+    appointment: Appointment
+    can_check_in: bool
+    can_mark_missed: bool
 
 
 @staff_verified_required
@@ -57,12 +72,26 @@ def day_list(request):
         day = timezone.localdate(timezone=centre.tz) if centre else timezone.localdate()
         if not form.is_bound:
             form = DayForm(initial={"centre": centre, "day": day}, centres=centres)
-    appointments = appointments_for_centre_day(centre=centre, day=day) if centre else []
-    return render(
-        request,
-        "interviews/day_list.html",
-        {"form": form, "centre": centre, "day": day, "appointments": appointments},
-    )
+    appointments = list(appointments_for_centre_day(centre=centre, day=day)) if centre else []
+    # Offer only what can be done now: check-in on the day, "missed" once the time came.
+    profile = staff_profile_of(request.user)
+    agency = profile.agency if profile else None
+    now = timezone.now()
+    rows = [
+        DayRow(
+            appointment=appointment,
+            can_check_in=agency is not None
+            and check_in_refusal(appointment, agency=agency, now=now) is None,
+            can_mark_missed=agency is not None and may_record_no_show(appointment, now=now),
+        )
+        for appointment in appointments
+    ]
+    context = {"form": form, "centre": centre, "day": day, "rows": rows}
+    if centre is not None and day is not None:
+        url = reverse("interviews:day_list")
+        context["previous_url"] = f"{url}?centre={centre.pk}&day={day - timedelta(days=1)}"
+        context["next_url"] = f"{url}?centre={centre.pk}&day={day + timedelta(days=1)}"
+    return render(request, "interviews/day_list.html", context)
 
 
 def _appointment_action(request, pk: int, service, done: str):
@@ -120,30 +149,58 @@ def _shared_view(enrolment: Interview) -> dict | None:
     }
 
 
-def _render_enrolment(request, enrolment, *, outcome_form=None, review_form=None, status=200):
+def _outcome_options(request, enrolment: Interview) -> dict:
+    """What the acting officer may record on this enrolment now: the outcomes the workflow
+    allows their agency, whether a CBP part off appointment needs its place, and whether
+    the applicant must first be checked in at their appointment."""
     profile = staff_profile_of(request.user)
     agency = profile.agency if profile else None
-    centres = centres_of_staff(request.user)
+    open_now = open_actions(enrolment, agency) if agency else frozenset()
     path = enrolment.application.path
     off_appointment = (
         agency == Agency.CBP and path in PATH_BOOKING
         and PATH_BOOKING[path].cbp_site != CbpSite.APPOINTMENT
     )  # fmt: skip
+    outcomes = [o for o in ("pass", "refuse", "refer") if f"{agency}_{o}" in open_now]
+    checked_in = enrolment.application.appointments.filter(
+        status=Appointment.Status.CHECKED_IN
+    ).exists()
+    return {
+        "agency": agency,
+        "open_now": open_now,
+        "outcomes": outcomes,
+        "ask_centre": off_appointment,
+        "check_in_first": bool(outcomes) and not off_appointment and not checked_in,
+    }
+
+
+def _outcome_form(request, options: dict, data=None) -> OutcomeForm:
+    return OutcomeForm(
+        data,
+        centres=centres_of_staff(request.user),
+        outcomes=options["outcomes"],
+        centre_required=options["ask_centre"],
+    )
+
+
+def _render_enrolment(request, enrolment, *, outcome_form=None, review_form=None, status=200):
+    options = _outcome_options(request, enrolment)
+    agency = options["agency"]
     context = {
         "enrolment": enrolment,
         "application": enrolment.application,
         "agency": agency,
         "appointments": enrolment.application.appointments.select_related("slot__centre"),
         "shared": _shared_view(enrolment),
-        "outcome_form": outcome_form or OutcomeForm(centres=centres),
+        "outcome_form": outcome_form or _outcome_form(request, options),
+        "outcomes": options["outcomes"],
+        "check_in_first": options["check_in_first"],
         "review_form": review_form or ReviewForm(),
-        "ask_centre": off_appointment,
+        "ask_centre": options["ask_centre"],
         "can_review": enrolment.state == Interview.State.UNDER_REVIEW
-        and enrolment.review_agency == agency,
-        "can_share": agency == Agency.CBSA
-        and enrolment.state == Interview.State.CBSA_PASSED
-        and path in PATH_BOOKING
-        and PATH_BOOKING[path].cbp_site != CbpSite.APPOINTMENT,
+        and enrolment.review_agency == agency
+        and bool({"review_clear", "review_refuse"} & options["open_now"]),
+        "can_share": "share_with_cbp" in options["open_now"],
         "memberships": enrolment.application.applicant.memberships.all(),
     }
     return render(request, "interviews/enrolment_detail.html", context, status=status)
@@ -158,7 +215,7 @@ def enrolment_detail(request, pk: int):
 @staff_verified_required
 def enrolment_outcome(request, pk: int):
     enrolment = _enrolment_or_404(request, pk)
-    form = OutcomeForm(request.POST, centres=centres_of_staff(request.user))
+    form = _outcome_form(request, _outcome_options(request, enrolment), request.POST)
     if not form.is_valid():
         return _render_enrolment(request, enrolment, outcome_form=form, status=400)
     try:

@@ -161,6 +161,25 @@ def test_sign_out_is_a_post_only(client):
 # Code step ------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("role", "landing"),
+    [
+        (StaffProfile.Role.CBSA_OFFICER, "interviews:day_list"),
+        (StaffProfile.Role.CBP_OFFICER, "interviews:day_list"),
+        (StaffProfile.Role.CENTRE_ADMIN, "capacity:centres"),
+        (StaffProfile.Role.PROGRAMME_ADMIN, "figures:dashboard"),
+        (StaffProfile.Role.ENTRY_EXIT_ANALYST, "entry_exit:home"),
+    ],
+)
+def test_staff_land_at_their_work_after_the_code_step(client, officer, role, landing):
+    StaffProfile.objects.filter(user=officer).update(role=role)
+    response = sign_in(client, "nathalie")
+    assert response["Location"] == f"{VERIFY}?next={reverse(landing)}"
+    verified = client.post(VERIFY, {"code": code_for(officer), "next": reverse(landing)})
+    assert verified["Location"] == reverse(landing)
+    assert client.get(reverse(landing), follow=True).status_code == 200
+
+
 @with_staff_page
 def test_staff_reach_a_staff_page_only_after_the_code_step(client, officer):
     response = sign_in(client, "nathalie", url=f"{SIGN_IN}?next=/staff-only/")

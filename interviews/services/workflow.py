@@ -33,6 +33,7 @@ from enrolment.models import Application, Membership
 from interviews.errors import InterviewError
 from interviews.models import (
     BOOKABLE_STATES,
+    TRANSITIONS,
     Agency,
     EnrolmentEvent,
     Interview,
@@ -100,6 +101,20 @@ def _check_at_centre(profile: StaffProfile, centre: Centre | None) -> None:
             code="not_your_centre",
             kind="forbidden",
         )
+
+
+def open_actions(enrolment: Interview, agency: str | None) -> frozenset[str]:
+    """The moves ``agency`` may make on this enrolment now (``cbsa_pass``,
+    ``share_with_cbp``, ``review_clear``…): the interview page offers only these."""
+    return frozenset(
+        t.action
+        for t in TRANSITIONS
+        if t.agency == agency
+        and transition_for(
+            action=t.action, state=enrolment.state, path=enrolment.application.path,
+            agency=agency, resume=enrolment.resume_state, enabled=_enabled_switches(),
+        ) is not None
+    )  # fmt: skip
 
 
 def _legal(enrolment: Interview, *, action: str, agency: str | None) -> Transition:
@@ -286,6 +301,38 @@ def _finish(enrolment: Interview, event: EnrolmentEvent, *, now: datetime) -> En
     return event
 
 
+def check_in_refusal(
+    appointment: Appointment, *, agency: str | None, now: datetime
+) -> InterviewError | None:
+    """Why ``agency`` may not check this appointment in now, or None if it may: it must
+    be booked, today at its centre, and a CBSA interview for CBSA (either agency checks
+    a joint one in). The day list offers the button only when this is None."""
+    if agency == Agency.CBP and appointment.step != Step.JOINT:
+        return InterviewError(
+            _("CBSA officers check applicants in for CBSA interviews."),
+            code="wrong_agency",
+            kind="forbidden",
+        )
+    if appointment.status != Appointment.Status.BOOKED:
+        return InterviewError(
+            _("This appointment cannot be checked in: it is %(status)s.")
+            % {"status": appointment.get_status_display().lower()},
+            code="appointment_not_booked",
+        )
+    if timezone.localdate(now, appointment.slot.centre.tz) != appointment.slot.local_start().date():
+        return InterviewError(
+            _("Applicants can only be checked in on the day of their appointment."),
+            code="not_appointment_day",
+        )
+    return None
+
+
+def may_record_no_show(appointment: Appointment, *, now: datetime) -> bool:
+    """A booked appointment whose time has come may be recorded as missed (the day list
+    offers the button only then)."""
+    return appointment.status == Appointment.Status.BOOKED and now >= appointment.slot.starts_at
+
+
 def appointment_check_in(
     *, appointment: Appointment, officer: Actor, now: datetime | None = None
 ) -> Appointment:
@@ -297,24 +344,10 @@ def appointment_check_in(
         profile, agency = _officer(officer, enrolment)
         appointment = Appointment.objects.select_related("slot__centre").get(pk=appointment.pk)
         centre = appointment.slot.centre
-        if agency == Agency.CBP and appointment.step != Step.JOINT:
-            raise InterviewError(
-                _("CBSA officers check applicants in for CBSA interviews."),
-                code="wrong_agency",
-                kind="forbidden",
-            )
         _check_at_centre(profile, centre)
-        if appointment.status != Appointment.Status.BOOKED:
-            raise InterviewError(
-                _("This appointment cannot be checked in: it is %(status)s.")
-                % {"status": appointment.get_status_display().lower()},
-                code="appointment_not_booked",
-            )
-        if timezone.localdate(now, centre.tz) != appointment.slot.local_start().date():
-            raise InterviewError(
-                _("Applicants can only be checked in on the day of their appointment."),
-                code="not_appointment_day",
-            )
+        refusal = check_in_refusal(appointment, agency=agency, now=now)
+        if refusal is not None:
+            raise refusal
         appointment_move(appointment, "check_in", now=now)
         audit_record(
             actor=officer, action="appointment.checked_in", target=appointment,
@@ -334,7 +367,7 @@ def appointment_record_no_show(
         appointment = Appointment.objects.select_related("slot__centre").get(pk=appointment.pk)
         transition = _legal(enrolment, action="no_show", agency=agency)
         _check_at_centre(profile, appointment.slot.centre)
-        if appointment.status != Appointment.Status.BOOKED or now < appointment.slot.starts_at:
+        if not may_record_no_show(appointment, now=now):
             raise InterviewError(
                 _("Only a booked appointment whose time has come can be marked as missed."),
                 code="appointment_not_missed",
