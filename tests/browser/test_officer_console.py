@@ -101,3 +101,7 @@ def test_an_interview_from_check_in_to_the_cbp_walk_in(new_context, site, world,
     interview.refresh_from_db()
     assert interview.state == Interview.State.ENROLLED
     screenshot(cbp_page, f"officer-cbp-done-{lang}-{size}")
+    for path in (f"/{lang}/officer/enrolments/{interview.pk}/timeline/", f"/{lang}/officer/find/"):
+        cbp_page.goto(path)
+        axe_check(cbp_page, f"{path} ({lang})")
+        _no_sideways_scroll(cbp_page)
