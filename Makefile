@@ -18,6 +18,8 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed
 
+# Links in e-mails follow the port served on (unless SITE_URL says otherwise).
+run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo_data

@@ -246,15 +246,16 @@ def test_running_it_twice_changes_nothing(demo):
     load()
 
     assert counts() == before
-    assert before["Appointment"] == 3
+    assert before["Appointment"] == 3 + 2  # the demo applicants', and today's two walk-ins
 
 
-def test_running_it_again_later_books_nothing_new(demo):
+def test_running_it_again_later_books_nothing_new_but_that_day_s_walk_ins(demo):
     with time_machine.travel(datetime(2026, 3, 4, 15, 0, tzinfo=UTC), tick=False):
         load()
 
-    assert Appointment.objects.count() == 3
-    assert Application.objects.count() == 7  # 5 with accounts, 2 waiting to be linked
+    assert Appointment.objects.count() == 3 + 2 + 2
+    # 5 with accounts, 2 waiting to be linked, two walk-ins on each day it was loaded.
+    assert Application.objects.count() == 7 + 2 + 2
 
 
 def test_two_applications_wait_to_be_linked(demo):
@@ -270,7 +271,7 @@ def test_every_slot_counts_exactly_its_active_appointments(demo):
     )
 
     assert all(slot.booked == slot.active for slot in slots)
-    assert sum(slot.booked for slot in slots) == 3
+    assert sum(slot.booked for slot in slots) == 3 + 2
 
 
 def test_it_leaves_opening_rules_an_administrator_changed(demo):
@@ -451,3 +452,32 @@ def test_it_loads_a_few_days_of_air_exits_from_carrier_manifests_once(demo):
 
     assert air_exits.count() == DEMO_CROSSING_DAYS * per_day
     assert ManifestInterchange.objects.count() == DEMO_CROSSING_DAYS
+
+
+@pytest.mark.parametrize(
+    "instant",
+    [
+        datetime(2026, 3, 8, 5, 2, tzinfo=UTC),  # Sunday 00:02 in Montréal
+        datetime(2026, 3, 2, 15, 0, tzinfo=UTC),  # Monday 10:00
+        datetime(2026, 3, 7, 4, 55, tzinfo=UTC),  # Friday 23:55
+    ],
+)
+def test_the_officers_always_have_appointments_to_check_in_today(db, settings, instant):
+    from interviews.services import appointment_check_in
+
+    settings.DEBUG = True
+    settings.SLOT_HORIZON_DAYS = 3
+    with time_machine.travel(instant, tick=False):
+        out = load()
+        montreal = Centre.objects.get(ttp_location_id=5028)
+        today = instant.astimezone(montreal.tz).date()
+        todays = Appointment.objects.filter(
+            slot__centre=montreal, status=Appointment.Status.BOOKED
+        ).select_related("slot")
+        todays = [a for a in todays if a.slot.local_start().date() == today]
+        assert len(todays) == 2
+        assert f"NXT{today:%y%m%d}01" in out
+        officer = get_user_model().objects.get(username="cbsa.officer")
+        appointment_check_in(appointment=todays[0], officer=officer)
+        load()  # a second load adds nothing
+        assert Application.objects.filter(number__startswith=f"NXT{today:%y%m%d}").count() == 2

@@ -225,6 +225,14 @@ UNLINKED = [
     ("NX2026000007", "Camille", "Bergeron", date(1995, 5, 2), Applicant.Language.FRENCH),
 ]
 
+# Walk-ins for the officers to try at once: applications booked at Montréal airport on the
+# day the demo is loaded (at whatever hour), one pair per day, numbered by the day.
+TODAY_CENTRE = 5028
+TODAY_APPLICANTS = [
+    ("Alex", "Martin", date(1988, 3, 14), Applicant.Language.ENGLISH),
+    ("Léa", "Roy", date(1991, 10, 8), Applicant.Language.FRENCH),
+]
+
 # A renewing member's card runs out this many days after the first load.
 MEMBERSHIP_EXPIRES_IN_DAYS = 45
 
@@ -259,6 +267,7 @@ class Command(BaseCommand):
             self._load_staff(groups)
             self._load_applicants(now)
             self._load_unlinked(now)
+            self._load_today(now)
         self._print_accounts()
 
     def _load_centres(self, now: datetime) -> None:
@@ -512,6 +521,55 @@ class Command(BaseCommand):
                 status=Application.Status.CONDITIONALLY_APPROVED,
                 conditionally_approved_at=now - timedelta(days=1),
             )
+
+    def _load_today(self, now: datetime) -> None:
+        """Two appointments today at Montréal airport, which the demo officers cover, so
+        check-in, outcome, share and the CBP walk-in can be tried at once whatever the day
+        and hour: each in a slot of its own today (30 and 10 minutes ago, or just after
+        local midnight), booked the day before. Once per local day."""
+        centre = Centre.objects.get(ttp_location_id=TODAY_CENTRE)
+        local = timezone.localtime(now, centre.tz)
+        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        for index, (given, surname, born, language) in enumerate(TODAY_APPLICANTS):
+            number = f"NXT{local:%y%m%d}{index + 1:02d}"[:12]
+            if Application.objects.filter(number=number).exists():
+                continue
+            wanted = local - timedelta(minutes=30 - 20 * index)
+            start = wanted if wanted >= midnight else midnight + timedelta(minutes=5 + 20 * index)
+            start = start.replace(second=0, microsecond=0)
+            slot, _ = Slot.objects.get_or_create(
+                centre=centre,
+                starts_at=start,
+                defaults={"ends_at": start + timedelta(minutes=20), "capacity": 1},
+            )
+            try:
+                with transaction.atomic():
+                    user = self._user(username=number.lower(), first_name=given, last_name=surname)
+                    applicant = Applicant.objects.create(
+                        user=user, given_names=given, surname=surname, date_of_birth=born,
+                        preferred_language=language,
+                    )  # fmt: skip
+                    application = Application.objects.create(
+                        applicant=applicant, number=number,
+                        status=Application.Status.CONDITIONALLY_APPROVED,
+                        conditionally_approved_at=now - timedelta(days=7),
+                    )  # fmt: skip
+                    appointment_book(
+                        application=application, slot=slot, actor=user,
+                        now=start - timedelta(days=1),
+                    )  # fmt: skip
+            except BookingError as exc:
+                self.stderr.write(f"Could not book today's demo appointment {number}: {exc}")
+        booked = Appointment.objects.filter(
+            slot__centre=centre,
+            slot__starts_at__gte=midnight,
+            slot__starts_at__lt=midnight + timedelta(days=1),
+            application__number__startswith=f"NXT{local:%y%m%d}",
+        ).values_list("application__number", flat=True)
+        self.stdout.write(
+            f"Today at {centre.short_name or centre.name}: demo appointments "
+            f"{', '.join(sorted(booked)) or 'none'} to check in (cbsa.officer)."
+        )
 
     def _book(self, *, application: Application, user, demo: DemoApplicant, now: datetime) -> None:
         if Appointment.objects.filter(
