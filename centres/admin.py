@@ -36,6 +36,11 @@ def _is_id(value) -> bool:
     return True
 
 
+# The centre filter of a list: only the centres of the rows it lists (a centre
+# administrator's own), not every centre in the country.
+CENTRE_FILTER = ("centre", admin.RelatedOnlyFieldListFilter)
+
+
 class CentreScopedAdmin(admin.ModelAdmin):
     """A centre administrator sees and edits only their own centres' rows."""
 
@@ -93,7 +98,7 @@ class CapacityChangeAdmin(CentreScopedAdmin):
     """Every save and delete goes through the capacity services (slots regenerated)."""
 
     form = CapacityChangeForm
-    list_filter = ["centre"]
+    list_filter = [CENTRE_FILTER]
     autocomplete_fields = ["centre"]
 
     def get_actions(self, request):
@@ -132,7 +137,7 @@ class OpeningRuleAdmin(CapacityChangeAdmin):
 @admin.register(Closure)
 class ClosureAdmin(CapacityChangeAdmin):
     list_display = ["centre", "first_day", "last_day", "reason", "note"]
-    list_filter = ["centre", "reason"]
+    list_filter = [CENTRE_FILTER, "reason"]
 
 
 @admin.register(ExtraCapacity)
@@ -144,14 +149,15 @@ class ExtraCapacityAdmin(CapacityChangeAdmin):
 class SlotAdmin(ReadOnlyAdmin, CentreScopedAdmin):
     """Slots are generated from the rules; here they can only be looked at."""
 
-    list_display = ["centre", "local_start", "starts_at", "capacity", "booked"]
-    list_filter = ["centre"]
-    date_hierarchy = "starts_at"
+    # One start time, the centre's local one, labelled so (no UTC column, no UTC days).
+    list_display = ["centre", "local_start", "capacity", "booked"]
+    list_filter = [CENTRE_FILTER]
     list_select_related = ["centre"]
 
     @admin.display(description=_("starts at (centre's local time)"), ordering="starts_at")
     def local_start(self, slot):
-        return slot.local_start().strftime("%Y-%m-%d %H:%M %Z")
+        local = slot.local_start()
+        return f"{local:%Y-%m-%d %H:%M} ({slot.centre.zone_name})"
 
 
 @admin.register(StaffProfile)

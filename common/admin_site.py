@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminSite
 
 from common.inputs import IdsChoiceField
@@ -63,6 +64,11 @@ class HostileInputAdmin(_ModelAdminBase):
 
 
 class AdminSite(OTPAdminSite):
+    # The portal's name, not Django's (templates/admin/base_site.html adds its colours).
+    site_header = _("NEXUS Portal administration")
+    site_title = _("NEXUS Portal administration")
+    index_title = _("What you may manage")
+
     def __init__(self, name: str = "admin") -> None:
         super().__init__(name)  # OTPAdminSite defaults to "otpadmin"; keep the admin: URLs
 

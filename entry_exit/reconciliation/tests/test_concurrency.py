@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from common.tests.helpers import at_once
+from common.tests.threads import run_at_once
 from entry_exit.reconciliation.models import ExitMatch, Outcome
 from entry_exit.reconciliation.services import exits_reconcile
 from entry_exit.tests.factories import CrossingRecordFactory
@@ -15,7 +15,7 @@ T0 = datetime(2026, 5, 1, 15, 0, tzinfo=UTC)
 
 
 def _both(work) -> list[BaseException]:
-    return at_once(work)[1]
+    return [r for r in run_at_once(work, work) if isinstance(r, BaseException)]
 
 
 def _world():
