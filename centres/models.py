@@ -125,12 +125,6 @@ class Centre(models.Model):
         """The centre's time zone as people say it: "Pacific time" (else its IANA name)."""
         return str(ZONE_NAMES.get(self.time_zone, self.time_zone))
 
-    @property
-    def zone_label(self) -> str:
-        """The name and the IANA zone: "Pacific time (America/Vancouver)"."""
-        name = ZONE_NAMES.get(self.time_zone)
-        return f"{name} ({self.time_zone})" if name else self.time_zone
-
     def clean(self) -> None:
         if self.kind == self.Kind.PRECLEARANCE and self.takes_appointments:
             raise ValidationError(

@@ -105,13 +105,15 @@ def test_the_time_page_names_the_zone_and_shows_local_times(client_in, applicati
     slot = SlotFactory(centre=yvr, starts_at=_local(3, 10, 20))
     response = client_in.get(_url("time", number=application.number, centre_pk=yvr.pk))
     page = response.content.decode()
-    assert "Pacific time (America/Vancouver)" in page
+    assert "local time: Pacific time." in page and "America/Vancouver" not in page
     assert ">10:20<" in page
     assert f'value="{slot.pk}"' in page
     with translation.override("fr"):
         url = _url("time", number=application.number, centre_pk=yvr.pk)
     page = client_in.get(url).content.decode()
     assert ">10 h 20<" in page and 'lang="fr"' in page
+    # The zone in words, in French: no IANA name, no abbreviation.
+    assert "heure du Pacifique" in page and "America/" not in page and "PST" not in page
 
 
 def test_book_by_holding_then_confirming(
