@@ -18,7 +18,7 @@ from bookings.models import Appointment, WaitlistRequest
 from bookings.waitlist_views import TIMES_OF_DAY
 from common.shortcuts import found_or_404
 from enrolment.selectors import applicant_of, own_application
-from interviews.standing import BOOK, application_history, application_standing
+from interviews.standing import BOOK, application_history, application_standing, history_zone
 
 
 @require_GET
@@ -94,5 +94,9 @@ def history(request, number: str):
     return render(
         request,
         "interviews/history.html",
-        {"application": application, "entries": application_history(application)},
+        {
+            "application": application,
+            "entries": application_history(application),
+            "zone": history_zone(application),
+        },
     )

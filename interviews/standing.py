@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bookings.models import Appointment
+from bookings.models import Appointment, WaitlistOffer, WaitlistRequest
 from bookings.wording import local_date, local_when, step_name
 from centres.models import Centre
 from enrolment.models import Application
@@ -275,7 +276,7 @@ def application_history(application: Application) -> list[HistoryEntry]:
             else _("You booked your %(step)s for %(when)s at %(centre)s.")
         )
         entries.append(HistoryEntry(appointment.created_at, booked % values))
-        # One the system cancelled (the enrolment expired): the expiry tells it.
+        # One the system cancelled as the enrolment expired: the expiry tells it.
         if appointment.cancel_reason == Appointment.CancelReason.APPLICANT:
             entries.append(
                 HistoryEntry(
@@ -283,6 +284,18 @@ def application_history(application: Application) -> list[HistoryEntry]:
                     _("You cancelled your %(step)s of %(when)s.") % values,
                 )
             )
+        elif appointment.cancel_reason == Appointment.CancelReason.CENTRE_CLOSED:
+            entries.append(
+                HistoryEntry(
+                    appointment.updated_at,
+                    _(
+                        "Your %(step)s of %(when)s was cancelled: %(centre)s closed. You were "
+                        "put first in line for the next free time there."
+                    )
+                    % values,
+                )
+            )
+    entries += _earlier_time_entries(application)
     enrolment = getattr(application, "interview", None)
     if enrolment is not None:
         for event in enrolment.events.select_related("centre").order_by("created_at", "id"):
@@ -290,3 +303,47 @@ def application_history(application: Application) -> list[HistoryEntry]:
             if text:
                 entries.append(HistoryEntry(event.created_at, text))
     return sorted(entries, key=lambda entry: entry.at)
+
+
+def _earlier_time_entries(application: Application) -> list[HistoryEntry]:
+    """The applicant's earlier-time requests and the times offered to them."""
+    entries: list[HistoryEntry] = []
+    requests = WaitlistRequest.objects.filter(application=application).prefetch_related(
+        Prefetch("offers", queryset=WaitlistOffer.objects.select_related("slot__centre"))
+    )
+    for request in requests.order_by("created_at"):
+        entries.append(HistoryEntry(request.created_at, _("You asked for an earlier time.")))
+        if request.status == WaitlistRequest.Status.CANCELLED:
+            entries.append(
+                HistoryEntry(request.updated_at, _("Your request for an earlier time ended."))
+            )
+        for offer in request.offers.all():
+            values = {
+                "when": local_when(offer.slot.starts_at, offer.slot.centre),
+                "centre": offer.slot.centre.name,
+            }
+            entries.append(
+                HistoryEntry(
+                    offer.created_at,
+                    _("An earlier time was found for you: %(when)s at %(centre)s.") % values,
+                )
+            )
+            answers: dict[str, str] = {
+                WaitlistOffer.Status.ACCEPTED: _("You took the earlier time of %(when)s."),
+                WaitlistOffer.Status.DECLINED: _("You let the earlier time of %(when)s go."),
+                WaitlistOffer.Status.EXPIRED: _(
+                    "The earlier time of %(when)s was not taken in time."
+                ),
+            }
+            answer = answers.get(offer.status)
+            if answer:
+                entries.append(HistoryEntry(offer.updated_at, answer % values))
+    return entries
+
+
+def history_zone(application: Application) -> str:
+    """The zone the history's dates are in: the applicant's centre's (of their latest
+    appointment), so a day never reads in UTC next to a local time; before any booking,
+    Eastern time (the programme's offices in Ottawa and Washington)."""
+    latest = application.appointments.select_related("slot__centre").order_by("-created_at").first()
+    return latest.slot.centre.time_zone if latest else "America/Toronto"

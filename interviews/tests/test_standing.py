@@ -12,9 +12,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.db.models import F
+from django.urls import reverse
 from django.utils import translation
 
-from bookings.models import Appointment
+from bookings.models import Appointment, WaitlistOffer, WaitlistRequest
 from bookings.services import appointment_book, appointment_cancel, appointment_reschedule
 from centres.models import Centre, Slot
 from centres.tests.factories import CentreFactory, SlotFactory
@@ -28,7 +29,7 @@ from interviews.services import (
     interview_record_outcome,
     review_decide,
 )
-from interviews.standing import BOOK, application_history, application_standing
+from interviews.standing import BOOK, application_history, application_standing, history_zone
 from interviews.tests.factories import officer
 
 pytestmark = pytest.mark.django_db
@@ -553,3 +554,51 @@ def test_an_expiry_does_not_say_the_applicant_cancelled(world):
 
     assert texts[-1] == "Your conditional approval expired."
     assert not any(text.startswith("You cancelled") for text in texts)
+
+
+def test_the_history_tells_earlier_time_requests_offers_and_a_closure(world, clock):
+    application = ApplicationFactory()
+    appointment = book(application, world.airport, 10, 20)
+    clock.shift(datetime.timedelta(minutes=5))
+    request = WaitlistRequest.objects.create(
+        application=application, appointment=appointment, earliest=START.date(),
+        latest=START.date(),
+    )  # fmt: skip
+    request.centres.set([world.airport])
+    clock.shift(datetime.timedelta(minutes=5))
+    offered = WaitlistOffer.objects.create(
+        request=request, slot=slot_at(world.airport, 9, 0),
+        status=WaitlistOffer.Status.DECLINED,
+    )  # fmt: skip
+    clock.shift(datetime.timedelta(minutes=5))
+    Appointment.objects.filter(pk=appointment.pk).update(
+        status=Appointment.Status.CANCELLED, cancel_reason=Appointment.CancelReason.CENTRE_CLOSED,
+        updated_at=START + datetime.timedelta(minutes=20),
+    )  # fmt: skip
+    WaitlistRequest.objects.filter(pk=request.pk).update(
+        status=WaitlistRequest.Status.CANCELLED, updated_at=START + datetime.timedelta(minutes=25)
+    )
+
+    texts = [entry.text for entry in application_history(fresh(application))]
+
+    assert texts[-5:] == [
+        "You asked for an earlier time.",
+        f"An earlier time was found for you: {DAY} at 09:00 at {AIRPORT}.",
+        f"You let the earlier time of {DAY} at 09:00 go.",
+        f"Your CBSA interview of {DAY} at 10:20 was cancelled: {AIRPORT} closed. You were put "
+        "first in line for the next free time there.",
+        "Your request for an earlier time ended.",
+    ]
+    assert offered.pk and history_zone(application) == "America/Vancouver"
+    assert history_zone(ApplicationFactory()) == "America/Toronto"  # nothing booked yet
+
+
+def test_the_history_page_writes_its_days_in_the_centre_s_zone(client, world):
+    # 06:30 UTC on the 16th is 23:30 on the 15th in Vancouver (PDT): the page says the 15th.
+    application = ApplicationFactory(
+        conditionally_approved_at=datetime.datetime(2027, 3, 16, 6, 30, tzinfo=UTC)
+    )
+    book(application, world.airport, 10, 20)
+    client.force_login(application.applicant.user)
+    page = client.get(reverse("enrolment:history", args=[application.number])).content.decode()
+    assert "15 March 2027" in page
