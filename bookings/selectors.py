@@ -58,9 +58,21 @@ def bookable_application(user: Actor, number: str) -> Application | None:
     return application if application is not None and application.may_book else None
 
 
+def path_settled(application: Application) -> bool:
+    """Whether the application's path holds: while an appointment is booked or checked
+    in, and once one was held or missed (the interview's history is on that path). After
+    cancelling every appointment, the applicant may choose any path again, as before the
+    first booking; the next booking sets it."""
+    if not application.path:
+        return False
+    return Appointment.objects.filter(
+        application=application, status__in=Appointment.HOLDS_BOOTH
+    ).exists()
+
+
 def paths_open_to(application: Application) -> list[str]:
-    """The paths the application may still book on: its own, or any before its first."""
-    return [application.path] if application.path else list(PATH_BOOKING)
+    """The paths the application may book on: its own while it holds, else any."""
+    return [application.path] if path_settled(application) else list(PATH_BOOKING)
 
 
 def centres_for(application: Application) -> list[Centre]:

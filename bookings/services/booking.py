@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from bookings.errors import BookingError
 from bookings.models import PATH_BOOKING, Appointment, SlotHold, path_for_centre
 from bookings.notifications import BOOKED, CANCELLED, CLOSED, RESCHEDULED, appointment_notify
+from bookings.selectors import path_settled
 from bookings.services.booths import booth_release, booth_take, hold_end
 from bookings.services.gate import interview_gate
 from bookings.services.states import appointment_move
@@ -64,7 +65,7 @@ def _check_slot_fits(*, application: Application, slot: Slot, now: datetime) -> 
             _("%(centre)s does not take appointments.") % {"centre": slot.centre},
             code="centre_takes_no_appointments",
         )
-    if application.path and application.path != path:
+    if application.path and application.path != path and path_settled(application):
         raise BookingError(
             _("%(centre)s does not fit your interview path (%(path)s).")
             % {"centre": slot.centre, "path": application.get_path_display()},
@@ -129,9 +130,9 @@ def appointment_book(
         slot = Slot.objects.select_related("centre").get(pk=slot.pk)
         step = check_may_book(application=application, slot=slot, now=now)
         booth_take(slot)
-        if not application.path:
-            path = path_for_centre(slot.centre)
-            assert path is not None  # check_may_book refused a centre of no path
+        path = path_for_centre(slot.centre)
+        assert path is not None  # check_may_book refused a centre of no path
+        if application.path != path:  # the first booking, or a new choice (path_settled)
             application.path = path
             application.save(update_fields=["path"])
         appointment = Appointment.objects.create(application=application, slot=slot, step=step)

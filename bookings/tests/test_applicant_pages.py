@@ -14,10 +14,10 @@ from django.utils import timezone, translation
 from icalendar import Calendar
 
 from bookings.models import Appointment, SlotHold
-from bookings.services import appointment_book
+from bookings.services import appointment_book, appointment_cancel
 from centres.models import Centre, Slot
 from centres.tests.factories import CentreFactory, SlotFactory
-from enrolment.models import Applicant, Application
+from enrolment.models import Applicant
 from enrolment.tests.factories import ApplicationFactory
 
 pytestmark = pytest.mark.django_db
@@ -81,12 +81,19 @@ def test_only_centres_that_fit_the_path_are_offered(client_in, application, yvr)
     page = client_in.get(_url("centres", number=application.number)).content.decode()
     # No path yet: any centre that takes appointments, never a walk-in preclearance area.
     assert yvr.name in page and land.name in page and precl.name not in page
-    Application.objects.filter(pk=application.pk).update(path=Application.Path.AIRPORT)
+    booked = appointment_book(
+        application=application, slot=SlotFactory(centre=yvr, starts_at=_local(4, 10)),
+        actor=application.applicant.user,
+    )  # fmt: skip
     page = client_in.get(_url("centres", number=application.number)).content.decode()
     assert yvr.name in page and land.name not in page
     # A centre of another path cannot be reached by typing its address either.
     response = client_in.get(_url("time", number=application.number, centre_pk=land.pk))
     assert response.status_code == 404
+    # Once the appointment is cancelled, the same centres as before the first booking.
+    appointment_cancel(appointment=booked, actor=application.applicant.user)
+    page = client_in.get(_url("centres", number=application.number)).content.decode()
+    assert yvr.name in page and land.name in page and precl.name not in page
 
 
 def test_centres_filter_by_kind_and_region(client_in, application, yvr):

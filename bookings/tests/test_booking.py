@@ -111,13 +111,32 @@ def test_it_refuses_centres_that_take_no_appointments(application, centre_kwargs
     ],
 )
 def test_it_refuses_a_centre_that_does_not_fit_the_path(applicant, path, centre_kwargs):
-    application = ApplicationFactory(applicant=applicant, path=path)
+    application = ApplicationFactory(applicant=applicant)
+    own = {"airport": {}, "joint": {"land_border": True}, "split_site": {"split_site": True}}
+    _book(application, SlotFactory(centre=CentreFactory(**own[path])))  # the path holds
+    assert Application.objects.get(pk=application.pk).path == path
     slot = SlotFactory(centre=CentreFactory(**centre_kwargs))
     before = _state(slot)
     with pytest.raises(BookingError) as error:
         _book(application, slot)
     assert error.value.code == "wrong_path"
     assert _state(slot) == before
+
+
+def test_after_cancelling_the_applicant_may_choose_another_path(application, airport_slot):
+    first = _book(application, airport_slot)
+    appointment_cancel(appointment=first, actor=application.applicant.user)
+    joint = SlotFactory(centre=CentreFactory(land_border=True))
+    _book(application, joint)
+    assert Application.objects.get(pk=application.pk).path == Application.Path.JOINT
+
+
+def test_after_a_missed_interview_the_path_holds(application, airport_slot):
+    first = _book(application, airport_slot)
+    Appointment.objects.filter(pk=first.pk).update(status=Appointment.Status.NO_SHOW)
+    with pytest.raises(BookingError) as error:
+        _book(application, SlotFactory(centre=CentreFactory(land_border=True)))
+    assert error.value.code == "wrong_path"
 
 
 def test_it_refuses_an_application_that_is_not_conditionally_approved(applicant, airport_slot):
