@@ -481,3 +481,19 @@ def test_the_officers_always_have_appointments_to_check_in_today(db, settings, i
         appointment_check_in(appointment=todays[0], officer=officer)
         load()  # a second load adds nothing
         assert Application.objects.filter(number__startswith=f"NXT{today:%y%m%d}").count() == 2
+
+
+def test_the_demo_accounts_are_printed_last_after_any_e_mail(transactional_db, settings, frozen):
+    import contextlib
+
+    settings.DEBUG = True
+    settings.SLOT_HORIZON_DAYS = 21
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    out = StringIO()
+    # Real commits (transactional_db), as with make run: the e-mails go as the load commits.
+    with contextlib.redirect_stdout(out):
+        call_command("load_demo_data", stdout=out, stderr=out)
+    printed = out.getvalue()
+    assert "Subject:" in printed  # the demo bookings' e-mails, on the same console
+    assert printed.rindex("Subject:") < printed.index("Demo accounts")
+    assert printed.rstrip().endswith("Demo data loaded.")
