@@ -21,6 +21,7 @@ from django.views.decorators.http import require_safe
 from centres.models import Centre
 from common.charts import bar_chart, column_chart, line_chart, nice_maximum
 from common.csvfiles import csv_download, spreadsheet_safe
+from common.inputs import InputError, read_id
 from common.permissions import staff_verified_required
 from enrolment.models import Application
 from figures import selectors
@@ -44,8 +45,11 @@ def _question(request: HttpRequest) -> tuple[FiguresFilter, list[Centre]]:
     if not selectors.may_see_figures(request.user):
         raise Http404
     scope = list(selectors.centres_in_scope(request.user))
-    asked = request.GET.get("centre", "")
-    if asked.isdigit() and len(asked) < 10 and int(asked) not in {c.pk for c in scope}:
+    try:
+        asked = read_id(request.GET["centre"]) if request.GET.get("centre") else None
+    except InputError:
+        asked = None  # not an id: the form says so
+    if asked is not None and asked not in {c.pk for c in scope}:
         raise Http404
     last = selectors.last_recorded_day() or timezone.localdate() - timedelta(days=1)
     form = FiguresFilter(request.GET or {}, centres=scope, last_day=last)

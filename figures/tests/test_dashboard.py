@@ -96,6 +96,7 @@ def test_a_centre_administrator_sees_their_centres_only(client, centres):
     assert response.context["figures"].enrolled_total == 7 * 3
     assert client.get(_url(centre=mine.pk)).status_code == 200
     assert client.get(_url(centre=theirs.pk)).status_code == 404
+    assert client.get(_url(centre=99999999999999)).status_code == 404  # no such centre
     csv_url = reverse("figures:csv", kwargs={"table": "centres"}) + f"?centre={theirs.pk}"
     assert client.get(csv_url).status_code == 404
 
@@ -206,7 +207,8 @@ def test_a_centre_name_never_runs_in_a_spreadsheet(client):
         ({"start": "yesterday"}, "Saisissez une date"),
         ({"grain": "decade"}, "Sélectionnez un choix valide"),
         ({"centre": "x"}, "Sélectionnez un choix valide"),
-        ({"centre": "99999999999999"}, "Sélectionnez un choix valide"),
+        ({"centre": "99999999999999999999"}, "Sélectionnez un choix valide"),  # past 64 bits
+        ({"centre": "²"}, "Sélectionnez un choix valide"),  # a digit to isdigit(), not to int()
     ],
 )
 def test_a_bad_question_is_shown_again_with_the_reason_in_french(client, centres, query, message):
