@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: install run worker beat test lint bench probe messages clean
+.PHONY: install run worker beat test lint bench probe messages gcds clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "NEXUS Portal needs Python 3.11"'
@@ -59,8 +59,14 @@ probe: install
 	cd bench && ../$(BIN)/python probe.py
 
 messages: install
-	$(BIN)/python manage.py makemessages --locale fr --no-obsolete --ignore '.venv/*' --ignore 'bench/*'
+	$(BIN)/python manage.py makemessages --locale fr --no-obsolete --ignore '.venv/*' --ignore 'bench/*' --ignore 'node_modules/*'
 	$(BIN)/python manage.py compilemessages --locale fr --ignore '.venv/*'
+
+# The GC Design System's files (static/gcds, committed): the exact versions in package.json
+# and package-lock.json, from the npm registry, copied by tools/gcds_assets.py. Needs npm.
+gcds: install
+	npm ci --no-audit --no-fund --ignore-scripts
+	$(BIN)/python tools/gcds_assets.py
 
 clean:
 	rm -rf $(VENV) var staticfiles

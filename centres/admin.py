@@ -1,6 +1,5 @@
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.widgets import AutocompleteSelect
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -16,25 +15,6 @@ from centres.services import (
     centre_slots_generate,
 )
 from common.admin_site import ReadOnlyAdmin
-from common.inputs import InputError, read_id
-
-
-class CentreAutocomplete(AutocompleteSelect):
-    """Django's autocomplete, which looks the chosen value up to label it: a value that is
-    no id (``?centre=9999-12-31`` on an add page, or a refused form shown again) is no
-    choice, not a server error."""
-
-    def optgroups(self, name, value, attr=None):
-        return super().optgroups(name, [v for v in value if _is_id(v)], attr)
-
-
-def _is_id(value) -> bool:
-    try:
-        read_id(str(value))
-    except InputError:
-        return str(value) == ""
-    return True
-
 
 # The centre filter of a list: only the centres of the rows it lists (a centre
 # administrator's own), not every centre in the country.
@@ -55,8 +35,6 @@ class CentreScopedAdmin(admin.ModelAdmin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "centre" and not is_programme_admin(request.user):
             kwargs["queryset"] = centres_of_staff(request.user)
-        if db_field.name in self.get_autocomplete_fields(request):
-            kwargs["widget"] = CentreAutocomplete(db_field, self.admin_site)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -99,7 +77,8 @@ class CapacityChangeAdmin(CentreScopedAdmin):
 
     form = CapacityChangeForm
     list_filter = [CENTRE_FILTER]
-    autocomplete_fields = ["centre"]
+    # A plain list of the centres in scope (34 at most), not Select2's autocomplete: its
+    # box has no accessible name (axe), and a list needs no script.
 
     def get_actions(self, request):
         actions = super().get_actions(request)

@@ -37,7 +37,7 @@ def test_public_page_is_in_its_language_and_passes_axe(page, centres, path, lang
     expect(page.locator("html")).to_have_attribute("lang", lang)
     expect(page.locator("h1")).to_have_count(1)
     # The stylesheet really applied, or axe would judge an unstyled page's contrast.
-    expect(page.locator(".site-header")).to_have_css("background-color", "rgb(38, 55, 74)")
+    expect(page.locator(".footer-main")).to_have_css("background-color", "rgb(38, 55, 74)")
     if path.endswith(f"/{lang}/"):
         expect(page.locator("table.centres tbody tr")).to_have_count(3)
     screenshot(page, f"public-{request.node.callspec.id}")
