@@ -207,4 +207,4 @@ def test_in_french_the_calendar_starts_on_monday_and_says_the_date_in_french(
     first_header = re.search(r"<th scope=\"col\">(.*?)</th>", table).group(1)
     assert "lundi" in first_header.lower()
     assert "jeudi 18 mars 2027" in table.lower() and "1 heure libre" in table
-    assert "Mois suivant : avril 2027" in html
+    assert "Mois suivant\u00a0: avril 2027" in html
