@@ -204,6 +204,11 @@ def test_a_day_is_chosen_in_the_month_calendar(new_context, site, yvr, booking, 
         "fr": "66 heures libres",
     }[lang]
     expect(chosen).to_contain_text(name)
+    # Weeks as rows: a week's seven days side by side, at any width.
+    week = table.locator("tbody tr").nth(1).locator("td")
+    expect(week).to_have_count(7)
+    tops = {round(week.nth(n).bounding_box()["y"]) for n in range(7)}
+    assert len(tops) == 1, tops
     _check(page, lang, f"calendar-{size}")
 
     # Keyboard: Tab from one open day goes to the next (no script needed for that), and
