@@ -37,6 +37,7 @@ def dashboard(request):
         applicant.applications.select_related(
             "membership",
             "interview__cbsa_centre__counterpart",
+            "interview__membership",
             "slot_hold__slot__centre",
             "slot_hold__waitlist_offer",
         )

@@ -269,3 +269,24 @@ def test_the_dashboard_shows_a_renewals_expiry_and_extension_in_french(client, w
     assert "Expire le" in page and "dimanche 28 février 2027" in page.lower()
     assert "mardi 29 février 2028" in page.lower()
     assert 'aria-current="step"' in page
+
+
+def test_the_dashboards_queries_do_not_grow_with_its_applications(
+    client, world, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first = BUILD[SP, "shared_with_cbp"](Journey(world, SP)).application
+    applicant = first.applicant
+    dashboard(client, first)
+    with CaptureQueriesContext(connection) as one:
+        dashboard(client, first)
+    for path in (A, J, SP):
+        BUILD[path, "booked"](Journey(world, path, ApplicationFactory(applicant=applicant)))
+    BUILD[A, "enrolled"](Journey(world, A, ApplicationFactory(applicant=applicant)))
+
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        page = dashboard(client, first)
+
+    assert page.count('aria-current="step"') == 4  # the enrolled one is all done
