@@ -7,8 +7,11 @@ the message and their choice kept. Everything is scoped to the signed-in applica
 another person's application or appointment is a 404.
 """
 
+import calendar as pycalendar
 import math
-from datetime import date, datetime, time, timedelta
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,14 +19,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from bookings.errors import BookingError
-from bookings.models import PATH_BOOKING, Appointment, SlotHold, path_for_centre
+from bookings.models import PATH_BOOKING, Appointment, SlotHold, WaitlistRequest, path_for_centre
 from bookings.notifications import appointment_calendar
 from bookings.selectors import (
     bookable_application,
@@ -38,14 +41,121 @@ from bookings.services import (
     hold_release,
     slot_hold,
 )
+from bookings.waitlist_views import TIMES_OF_DAY
 from bookings.wording import local_when, step_name
 from centres.models import Centre, Slot
-from centres.selectors import centres_with_soonest_slot, days_with_open_slots, slots_open_on_day
+from centres.selectors import (
+    centres_with_soonest_slot,
+    days_with_open_slots,
+    open_days_between,
+    slots_open_on_day,
+)
 from common.inputs import InputError, read_date, read_id
 from common.shortcuts import found_or_404, refusal_status
 from enrolment.models import Application
 
-DAYS_SHOWN = 14
+
+@dataclass(frozen=True)
+class CalendarDay:
+    day: date
+    open_times: int  # 0: no open time (or outside the bookable range)
+    url: str  # "" when not a link
+    chosen: bool
+
+
+@dataclass(frozen=True)
+class MonthCalendar:
+    """One month of a centre's days, weeks as rows, for choosing a day."""
+
+    month: date  # its first day
+    weekdays: list[tuple[str, str]]  # (short, full) names, in the columns' order
+    weeks: list[list[CalendarDay | None]]  # None: a day of another month
+    day: date | None  # the chosen day
+    any_open: bool  # whether the centre has any open time at all
+    previous_url: str
+    previous_month: date | None
+    next_url: str
+    next_month: date | None
+
+    @property
+    def open_days(self) -> int:
+        return sum(1 for week in self.weeks for cell in week if cell and cell.url)
+
+
+def _add_months(month: date, n: int) -> date:
+    index = month.year * 12 + month.month - 1 + n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _month_calendar(request, application, centre, move, day, open_slots, now) -> MonthCalendar:
+    """The month to show (``?month=YYYY-MM``, else the chosen day's, else the first open
+    day's, which is then chosen), from this month to the booking horizon, with the days
+    that have open times as links: one query for the month's days."""
+    today = timezone.localdate(timezone=centre.tz)
+    last = today + timedelta(days=settings.SLOT_HORIZON_DAYS)
+    first_month, last_month = today.replace(day=1), last.replace(day=1)
+    if day is not None and not today <= day <= last:
+        day = None
+    month = _parse_month(request.GET.get("month"))
+    if month is not None:
+        month = min(max(month, first_month), last_month)
+        if day is not None and day.replace(day=1) != month:
+            day = None
+    soonest = days_with_open_slots(centre=centre, after=now, limit=1, slots=open_slots)
+    if month is None:
+        if day is None and soonest and soonest[0][0] <= last:
+            day = soonest[0][0]
+        month = day.replace(day=1) if day else first_month
+    following = _add_months(month, 1)
+    open_days = open_days_between(
+        centre=centre,
+        first=max(month, today),
+        last=min(following - timedelta(days=1), last),
+        after=now,
+        slots=open_slots,
+    )
+    base = reverse("booking:time", kwargs={"number": application.number, "centre_pk": centre.pk})
+    moving = move.pk if move else None
+    # Django's FIRST_DAY_OF_WEEK counts from Sunday (0); Python's calendar from Monday.
+    first_weekday = (int(formats.get_format("FIRST_DAY_OF_WEEK")) - 1) % 7
+    grid = pycalendar.Calendar(first_weekday).monthdatescalendar(month.year, month.month)
+    weeks = [
+        [
+            CalendarDay(
+                d,
+                open_days.get(d, 0),
+                _with_query(base, day=d, move=moving) if d in open_days else "",
+                d == day,
+            )
+            if d.month == month.month
+            else None
+            for d in week
+        ]
+        for week in grid
+    ]
+    previous = _add_months(month, -1) if month > first_month else None
+    upcoming = following if following <= last_month else None
+    return MonthCalendar(
+        month=month,
+        weekdays=[(formats.date_format(d, "D"), formats.date_format(d, "l")) for d in grid[0]],
+        weeks=weeks,
+        day=day,
+        any_open=bool(soonest),
+        previous_url=_with_query(base, month=f"{previous:%Y-%m}", move=moving) if previous else "",
+        previous_month=previous,
+        next_url=_with_query(base, month=f"{upcoming:%Y-%m}", move=moving) if upcoming else "",
+        next_month=upcoming,
+    )
+
+
+def _by_time_of_day(times: list[Slot], centre: Centre) -> list[tuple[str, str, list[Slot]]]:
+    """The day's times in mornings, afternoons and evenings (local time), each with its
+    name; only those that have times."""
+    groups: dict[str, list[Slot]] = {}
+    for slot in times:
+        local = timezone.localtime(slot.starts_at, centre.tz).time()
+        groups.setdefault(WaitlistRequest.time_of_day(local), []).append(slot)
+    return [(key, str(label), groups[key]) for key, label in TIMES_OF_DAY if key in groups]
 
 
 def _move_of(request, application: Application) -> Appointment | None:
@@ -110,6 +220,17 @@ def choose_centre(request, number: str):
     )
 
 
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
+
+
+def _parse_month(value: str | None) -> date | None:
+    """The first day of a month from the query (``YYYY-MM``); anything else is none."""
+    match = _MONTH.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        return None
+    return _parse_day(f"{match[1]}-{match[2]}-01")
+
+
 def _parse_day(value: str | None) -> date | None:
     """A day from the query (links of these pages); anything else is no day chosen."""
     try:
@@ -121,8 +242,8 @@ def _parse_day(value: str | None) -> date | None:
 @require_http_methods(["GET", "POST"])
 @login_required
 def choose_time(request, number: str, centre_pk: int):
-    """GET: the centre's next days with open times, and the times of the chosen day.
-    POST: hold the chosen time, then go to the confirmation step."""
+    """GET: a month of the centre's days, those with open times as links, and the times of
+    the chosen day. POST: hold the chosen time, then go to the confirmation step."""
     application = found_or_404(bookable_application(request.user, number))
     move = _move_of(request, application)
     centre = found_or_404(centre_for(application, centre_pk))
@@ -151,23 +272,10 @@ def choose_time(request, number: str, centre_pk: int):
                 error, status = refusal.message, refusal_status(refusal)
             else:
                 return redirect("booking:hold", number=application.number)
-    start_from = _parse_day(request.GET.get("from"))
-    after = now
-    if start_from:
-        after = max(now, datetime.combine(start_from, time.min, tzinfo=centre.tz))
-    days = days_with_open_slots(centre=centre, after=after, limit=DAYS_SHOWN, slots=open_slots)
-    if day is None and days:
-        day = days[0][0]
+    calendar = _month_calendar(request, application, centre, move, day, open_slots, now)
+    day = calendar.day
     times = (
         list(slots_open_on_day(centre=centre, day=day, after=now, slots=open_slots)) if day else []
-    )
-    base = reverse("booking:time", kwargs={"number": application.number, "centre_pk": centre.pk})
-    later = (
-        _with_query(
-            base, move=move.pk if move else None, **{"from": days[-1][0] + timedelta(days=1)}
-        )
-        if len(days) == DAYS_SHOWN
-        else ""
     )
     return render(
         request,
@@ -177,22 +285,12 @@ def choose_time(request, number: str, centre_pk: int):
             "move": move,
             "move_when": local_when(move.slot.starts_at, move.slot.centre) if move else "",
             "centre": centre,
-            "days": [
-                (
-                    d,
-                    count,
-                    _with_query(
-                        base, day=d, move=move.pk if move else None, **{"from": start_from}
-                    ),
-                )
-                for d, count in days
-            ],
+            "calendar": calendar,
             "day": day,
             "times": times,
+            "time_groups": _by_time_of_day(times, centre),
             "chosen": chosen,
             "error": error,
-            "later_url": later,
-            "earlier_url": _with_query(base, move=move.pk if move else None) if start_from else "",
             "hold_minutes": settings.SLOT_HOLD_MINUTES,
         },
         status=status,

@@ -87,6 +87,31 @@ def days_with_open_slots(
     return [(row["day"], row["open_slots"]) for row in rows]
 
 
+def open_days_between(
+    *,
+    centre: Centre,
+    first: date,
+    last: date,
+    after: datetime | None = None,
+    slots: QuerySet[Slot] | None = None,
+) -> dict[date, int]:
+    """The centre's local days from ``first`` to ``last`` (both included) with open slots
+    after ``after`` (of ``slots``: by default those with a free booth), and how many each:
+    one query, for a month's calendar."""
+    after = after or timezone.now()
+    start = datetime.combine(first, time.min, tzinfo=centre.tz)
+    end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=centre.tz)
+    rows = (
+        (Slot.objects.open() if slots is None else slots)
+        .filter(centre=centre, starts_at__gt=after, starts_at__gte=start, starts_at__lt=end)
+        .annotate(day=TruncDate("starts_at", tzinfo=centre.tz))
+        .values("day")
+        .annotate(open_slots=Count("pk"))
+        .order_by("day")
+    )
+    return {row["day"]: row["open_slots"] for row in rows}
+
+
 def staff_profile_of(user: Actor) -> StaffProfile | None:
     if user is None or not user.is_authenticated:
         return None

@@ -19,6 +19,7 @@ from bookings.waitlist_views import TIMES_OF_DAY
 from common.shortcuts import found_or_404
 from enrolment.selectors import applicant_of, own_application
 from interviews.standing import BOOK, application_history, application_standing, history_zone
+from interviews.tracker import application_path
 
 
 @require_GET
@@ -28,17 +29,21 @@ def dashboard(request):
     if applicant is None:
         return render(request, "interviews/dashboard.html", {"applicant": None})
     now = timezone.now()
-    appointments = Appointment.objects.select_related("slot__centre").order_by("created_at")
+    appointments = Appointment.objects.select_related("slot__centre__counterpart").order_by(
+        "created_at"
+    )
     waiting = WaitlistRequest.objects.filter(status=WaitlistRequest.Status.ACTIVE)
     applications = (
         applicant.applications.select_related(
             "membership",
             "interview__cbsa_centre__counterpart",
+            "interview__membership",
             "slot_hold__slot__centre",
             "slot_hold__waitlist_offer",
         )
         .prefetch_related(
             Prefetch("appointments", queryset=appointments),
+            "interview__events",
             Prefetch(
                 "waitlist_requests",
                 queryset=waiting.prefetch_related("centres"),
@@ -57,6 +62,7 @@ def dashboard(request):
             {
                 "application": application,
                 "standing": standing,
+                "path": application_path(application, now=now),
                 "hold": hold,
                 "offer": getattr(hold, "waitlist_offer", None) if hold else None,
                 "waitlist": _waitlist_summary(waitlist) if waitlist else None,

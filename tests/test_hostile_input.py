@@ -91,6 +91,7 @@ VALUES = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=40))
 QUERY_NAMES = [
     "day",
     "from",
+    "month",
     "slot",
     "move",
     "kind",
