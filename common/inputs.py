@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, overload
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.dates import MONTHS
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -45,6 +46,62 @@ class IsoDateInput(forms.DateInput):
 
     def __init__(self, attrs: dict[str, str] | None = None) -> None:
         super().__init__(attrs, format="%Y-%m-%d")
+
+
+class MemorableDateInput(forms.MultiWidget):
+    """The design system's date input, for a date a person knows rather than picks (a date
+    of birth): the year and the day typed, the month chosen by name in the page's
+    language, in a fieldset (``templates/common/_field.html``). The field gets one value,
+    ISO ``YYYY-MM-DD``, and checks it as it checks any date; a part that is not ASCII
+    digits makes it no date at all. A client that is no browser may send the plain
+    ``<name>=YYYY-MM-DD`` instead."""
+
+    template_name = "common/widgets/memorable_date.html"
+    use_fieldset = True
+    _PARTS = {
+        "year": re.compile(r"[0-9]{4}", re.ASCII),
+        "month": re.compile(r"[0-9]{1,2}", re.ASCII),
+        "day": re.compile(r"[0-9]{1,2}", re.ASCII),
+    }
+
+    def __init__(self, attrs: dict[str, str] | None = None) -> None:
+        number = {"inputmode": "numeric", "spellcheck": "false"}
+        months = [("", _("Choose a month")), *((str(n), name) for n, name in MONTHS.items())]
+        year = {**number, "maxlength": "4", "size": "4", "autocomplete": "bday-year"}
+        day = {**number, "maxlength": "2", "size": "2", "autocomplete": "bday-day"}
+        widgets = {
+            "year": forms.TextInput(year),
+            "month": forms.Select({"autocomplete": "bday-month"}, choices=months),
+            "day": forms.TextInput(day),
+        }
+        super().__init__(widgets, attrs)
+
+    def decompress(self, value):
+        if isinstance(value, list):
+            return value
+        if isinstance(value, date):
+            return [str(value.year), str(value.month), str(value.day)]
+        found = _ISO_DATE.fullmatch(value or "")
+        if found is None:
+            return [None, None, None]
+        return [found[1], str(int(found[2])), str(int(found[3]))]
+
+    def value_from_datadict(self, data, files, name):
+        if name in data:
+            return data[name]
+        parts = {part: (data.get(f"{name}_{part}") or "").strip() for part in self._PARTS}
+        if not any(parts.values()):
+            return ""
+        if not all(pattern.fullmatch(parts[part]) for part, pattern in self._PARTS.items()):
+            # No date: the field says so, and the parts come back as they were typed.
+            return [parts["year"], parts["month"], parts["day"]]
+        return f"{parts['year']}-{int(parts['month']):02d}-{int(parts['day']):02d}"
+
+    def value_omitted_from_data(self, data, files, name):
+        return name not in data and super().value_omitted_from_data(data, files, name)
+
+    def id_for_label(self, id_):
+        return f"{id_}_0" if id_ else id_  # the year, the first of the three
 
 
 class IsoTimeInput(forms.TimeInput):
@@ -151,6 +208,8 @@ class DateField(forms.DateField):
     """Django's date field (every input format it knows), within the bounds."""
 
     def to_python(self, value):
+        if isinstance(value, list | tuple):  # MemorableDateInput's parts, not a date
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         day = super().to_python(value)
         if day is None:
             return None

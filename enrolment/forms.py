@@ -16,6 +16,6 @@ class LinkApplicationForm(DescribedErrorsMixin, forms.Form):
     )
     date_of_birth = inputs.DateField(
         label=_("Date of birth"),
-        help_text=_("Year, month and day, for example 1985-06-15."),
-        widget=inputs.IsoDateInput(attrs={"autocomplete": "bday"}),
+        help_text=_("As on your passport, for example 1985, June, 15."),
+        widget=inputs.MemorableDateInput(),
     )

@@ -5,6 +5,7 @@ import datetime
 import importlib
 import json
 import re
+from datetime import date
 
 import pytest
 import time_machine
@@ -251,7 +252,45 @@ def test_the_link_page_shows_the_form(client, user):
 
     assert response.status_code == 200
     assert 'name="number"' in response.text
-    assert 'name="date_of_birth"' in response.text
+    # The date of birth as the design system's date input: year, month, day, one fieldset.
+    for part in ("year", "month", "day"):
+        assert f'name="date_of_birth_{part}"' in response.text
+    assert "<legend>Date of birth" in response.text
+
+
+@pytest.mark.parametrize(
+    ("parts", "valid"),
+    [
+        ({"year": "1985", "month": "6", "day": "15"}, True),
+        ({"year": " 1985 ", "month": "06", "day": "5"}, False),  # a date, not the right one
+        ({"year": "85", "month": "6", "day": "15"}, False),  # a year of two digits
+        ({"year": "1985", "month": "2", "day": "30"}, False),  # no such day
+        ({"year": "١٩٨٥", "month": "6", "day": "15"}, False),  # digits that are not ASCII
+        ({"year": "1985", "month": "13", "day": "15"}, False),
+        ({"year": "", "month": "", "day": ""}, False),  # required
+    ],
+)
+def test_the_date_of_birth_in_three_parts(client, user, parts, valid):
+    ApplicationFactory(
+        number="NX2026000111", applicant__user=None, applicant__date_of_birth=date(1985, 6, 15)
+    )
+    client.force_login(user)
+    data = {"number": "NX2026000111", **{f"date_of_birth_{k}": v for k, v in parts.items()}}
+
+    response = client.post(LINK, data, HTTP_ACCEPT_LANGUAGE="fr")
+
+    if valid:
+        assert response.status_code == 302
+    else:
+        assert response.status_code in (200, 400)
+        assert response.context["form"].errors
+        html = response.content.decode()
+        assert "date_of_birth_error" in html or parts["day"] == "5"  # tied to the fieldset
+        # The parts come back as typed: nothing is lost.
+        if parts["year"].strip():
+            assert f'name="date_of_birth_year" value="{parts["year"].strip()}"' in html
+        if parts["month"] in {str(n) for n in range(1, 13)}:
+            assert f'<option value="{parts["month"]}" selected>' in html
 
 
 @pytest.mark.parametrize(

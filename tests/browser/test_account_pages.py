@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.core import mail
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from centres.tests.factories import CentreFactory, SlotFactory
 from enrolment.tests.factories import ApplicantFactory, ApplicationFactory, UserFactory
@@ -76,10 +77,22 @@ def test_account_pages(page, lang, transactional_db):
     _check(page, lang, "email-change")
     page.goto(f"/{lang}/my/link/")
     page.fill("input[name=number]", "NX0000000000")
-    page.fill("input[name=date_of_birth]", "1970-01-01")
+    page.fill("input[name=date_of_birth_year]", "1970")
+    page.select_option("select[name=date_of_birth_month]", "1")
+    page.fill("input[name=date_of_birth_day]", "1")
     _submit(page)
     assert page.locator("#form-errors[role=alert]").inner_text().strip()
     _check(page, lang, "link-no-match")
+    # A day that does not exist: the error is on the date, the parts come back as typed.
+    page.fill("input[name=date_of_birth_day]", "31")
+    page.select_option("select[name=date_of_birth_month]", "2")
+    _submit(page)
+    expect(page.locator("#id_date_of_birth_error")).to_be_visible()
+    expect(page.locator("input[name=date_of_birth_day]")).to_have_value("31")
+    expect(page.locator("select[name=date_of_birth_month]")).to_have_value("2")
+    page.locator("#form-errors a[href='#id_date_of_birth_0']").click()
+    expect(page.locator("input[name=date_of_birth_year]")).to_be_focused()
+    _check(page, lang, "link-bad-date")
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])

@@ -91,7 +91,9 @@ def test_a_new_applicant_signs_up_links_books_moves_and_cancels(page, lang, yvr)
     page.locator(f"main a[href='/{lang}/my/link/']").click()
     _check(page, lang, "05-link")
     page.fill("input[name=number]", application.number.lower())  # as typed, in any case
-    page.fill("input[name=date_of_birth]", "1990-01-20")
+    page.fill("input[name=date_of_birth_year]", "1990")  # the design system's date input
+    page.select_option("select[name=date_of_birth_month]", "1")
+    page.fill("input[name=date_of_birth_day]", "20")
     _submit(page)
     page.wait_for_url(f"**/{lang}/my/")
     _check(page, lang, "06-dashboard-linked")
