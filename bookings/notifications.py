@@ -51,6 +51,7 @@ def appointment_calendar(appointment: Appointment, *, language: str) -> bytes:
         description = _(
             "Bring your passport or other proof of citizenship. Manage it at %(url)s"
         ) % {"url": settings.SITE_URL + reverse("enrolment:dashboard")}
+        location = f"{centre.display_name}, {centre.display_full_address}"
     calendar = Calendar()
     calendar.add("prodid", "-//NEXUS Portal//Interview appointments//EN")
     calendar.add("version", "2.0")
@@ -64,7 +65,7 @@ def appointment_calendar(appointment: Appointment, *, language: str) -> bytes:
     event.add("dtend", slot.ends_at.astimezone(centre.tz))
     event.add("summary", summary)
     event.add("description", description)
-    event.add("location", f"{centre.name}, {centre.full_address}")
+    event.add("location", location)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     calendar.add_component(event)
     calendar.add_missing_timezones()

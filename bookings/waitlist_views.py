@@ -44,7 +44,7 @@ DEFAULT_WINDOW_DAYS = 30
 
 class _CentreChoice(inputs.IdsChoiceField):
     def label_from_instance(self, obj: Centre) -> str:
-        return f"{obj.name} ({obj.city}, {obj.region})"
+        return f"{obj.display_name} ({obj.display_city}, {obj.region})"
 
 
 class WaitlistForm(forms.Form):

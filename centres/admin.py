@@ -40,11 +40,70 @@ class CentreScopedAdmin(admin.ModelAdmin):
 
 @admin.register(Centre)
 class CentreAdmin(CentreScopedAdmin):
-    list_display = ["name", "kind", "city", "region", "country", "time_zone", "takes_appointments"]
+    list_display = [
+        "display_name",
+        "kind",
+        "city",
+        "region",
+        "country",
+        "time_zone",
+        "takes_appointments",
+    ]
     list_filter = ["kind", "country", "takes_appointments", "is_active"]
-    search_fields = ["name", "short_name", "city", "ttp_location_id"]
+    search_fields = ["name", "name_fr", "short_name", "short_name_fr", "city", "ttp_location_id"]
     actions = ["generate_slots"]
     centre_lookup = "pk"
+    # The French forms beside the English ones; blank means "the same as in English".
+    fieldsets = [
+        (None, {"fields": ["name", "short_name", "kind", "country", "has_cbsa", "has_cbp"]}),
+        (
+            _("Address"),
+            {
+                "fields": [
+                    "address",
+                    "address_additional",
+                    "city",
+                    "region",
+                    "postal_code",
+                    "phone",
+                ]
+            },
+        ),
+        (
+            _("In French"),
+            {
+                "description": _(
+                    "Where the centre has a French form. Leave a field blank when it is "
+                    "the same in both languages (a US centre's name, most street names)."
+                ),
+                "fields": [
+                    "name_fr",
+                    "short_name_fr",
+                    "address_fr",
+                    "address_additional_fr",
+                    "city_fr",
+                ],
+            },
+        ),
+        (
+            None,
+            {
+                "fields": [
+                    "time_zone",
+                    "takes_appointments",
+                    "ttp_location_id",
+                    "ttp_location_code",
+                    "counterpart",
+                    "airport",
+                    "is_active",
+                ]
+            },
+        ),
+    ]
+
+    @admin.display(description=_("name"), ordering="name")
+    def display_name(self, centre):
+        return centre.display_name  # the administrator's language, like the rest of the page
 
     @admin.action(description=_("Generate slots up to the horizon"))
     def generate_slots(self, request, queryset):
@@ -108,9 +167,15 @@ class CapacityChangeAdmin(CentreScopedAdmin):
 @admin.register(OpeningRule)
 class OpeningRuleAdmin(CapacityChangeAdmin):
     list_display = [
-        "centre", "weekday", "opens_at", "closes_at", "slot_minutes", "booths", "valid_from",
+        "centre",
+        "weekday",
+        "opens_at",
+        "closes_at",
+        "slot_minutes",
+        "booths",
+        "valid_from",
         "valid_until",
-    ]  # fmt: skip
+    ]
 
 
 @admin.register(Closure)

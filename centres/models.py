@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from common.inputs import DATE_VALIDATORS
@@ -22,7 +23,7 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(_("%(value)s is not an IANA time zone."), params={"value": value})
 
 
-# What the public calls each zone the centres are in; the IANA name is shown beside it.
+# What the public calls each zone the centres are in (never its IANA name, nor EST/EDT).
 ZONE_NAMES = {
     "America/Vancouver": _("Pacific time"),
     "America/Los_Angeles": _("Pacific time"),
@@ -38,6 +39,34 @@ ZONE_NAMES = {
 }
 
 
+# A zone not in ZONE_NAMES (an administrator may enter any IANA zone) is named by what it
+# is in winter: its standard offset, in hours, gives the North American name.
+STANDARD_OFFSET_NAMES = {
+    -8.0: _("Pacific time"),
+    -7.0: _("Mountain time"),
+    -6.0: _("Central time"),
+    -5.0: _("Eastern time"),
+    -4.0: _("Atlantic time"),
+    -3.5: _("Newfoundland time"),
+}
+
+
+def zone_name(time_zone: str) -> str:
+    """A time zone as people say it in the active language, never its IANA name."""
+    if time_zone in ZONE_NAMES:
+        return str(ZONE_NAMES[time_zone])
+    try:
+        offset = datetime(2025, 1, 15, 12, tzinfo=zoneinfo.ZoneInfo(time_zone)).utcoffset()
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return "UTC"
+    hours = offset.total_seconds() / 3600 if offset is not None else 0.0
+    if hours in STANDARD_OFFSET_NAMES:
+        return str(STANDARD_OFFSET_NAMES[hours])
+    whole, minutes = divmod(abs(int(hours * 60)), 60)
+    sign = "−" if hours < 0 else "+"
+    return f"UTC{sign}{whole}" + (f":{minutes:02d}" if minutes else "")
+
+
 class Centre(models.Model):
     class Kind(models.TextChoices):
         AIRPORT_ENROLMENT = "airport_enrolment", _("Canadian airport enrolment centre")
@@ -51,13 +80,22 @@ class Centre(models.Model):
 
     name = models.CharField(_("name"), max_length=200)
     short_name = models.CharField(_("short name"), max_length=100, blank=True)
+    # The French forms, where the centre has one; blank means the same as in English
+    # (a US centre keeps its English name, a street its official name).
+    name_fr = models.CharField(_("name in French"), max_length=200, blank=True)
+    short_name_fr = models.CharField(_("short name in French"), max_length=100, blank=True)
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
     country = models.CharField(_("country"), max_length=2, choices=Country.choices)
     has_cbsa = models.BooleanField(_("CBSA officers present"), default=False)
     has_cbp = models.BooleanField(_("CBP officers present"), default=False)
     address = models.CharField(_("address"), max_length=200, blank=True)
     address_additional = models.CharField(_("address (continued)"), max_length=200, blank=True)
+    address_fr = models.CharField(_("address in French"), max_length=200, blank=True)
+    address_additional_fr = models.CharField(
+        _("address (continued) in French"), max_length=200, blank=True
+    )
     city = models.CharField(_("city"), max_length=100)
+    city_fr = models.CharField(_("city in French"), max_length=100, blank=True)
     region = models.CharField(_("province or state"), max_length=2)
     postal_code = models.CharField(_("postal code"), max_length=16, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
@@ -109,21 +147,59 @@ class Centre(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
 
+    # What people read is in the active language (a page's, or an e-mail's recipient's,
+    # see common.mail): the ``display_*`` properties below. The plain fields and
+    # ``full_address`` stay English, for the APIs and CSV files, whose values are stable.
+    def _in_language(self, field: str) -> str:
+        english: str = getattr(self, field)
+        if (get_language() or "").startswith("fr"):
+            return getattr(self, f"{field}_fr") or english
+        return english
+
+    @property
+    def display_name(self) -> str:
+        """The French name where the centre has one and French is active."""
+        return self._in_language("name")
+
+    @property
+    def display_short_name(self) -> str:
+        """The short name in the active language, else the name."""
+        return self._in_language("short_name") or self.display_name
+
+    @property
+    def display_address(self) -> str:
+        return self._in_language("address")
+
+    @property
+    def display_address_additional(self) -> str:
+        return self._in_language("address_additional")
+
+    @property
+    def display_city(self) -> str:
+        return self._in_language("city")
+
     @property
     def full_address(self) -> str:
-        """The parts it has, e.g. "3211 Grant McConachie Way, Richmond, BC"."""
+        """The parts it has, in English, e.g. "3211 Grant McConachie Way, Richmond, BC"."""
         return ", ".join(part for part in (self.address, self.city, self.region) if part)
 
     @property
+    def display_full_address(self) -> str:
+        """``full_address`` in the active language: "975, boulevard Roméo-Vachon Nord, …"."""
+        parts = (self.display_address, self.display_city, self.region)
+        return ", ".join(part for part in parts if part)
+
+    @property
     def zone_name(self) -> str:
-        """The centre's time zone as people say it: "Pacific time" (else its IANA name)."""
-        return str(ZONE_NAMES.get(self.time_zone, self.time_zone))
+        """The centre's time zone as people say it, "Pacific time" ("heure du Pacifique"),
+        never its IANA name: a zone not in ``ZONE_NAMES`` is named by its offset."""
+        return zone_name(self.time_zone)
 
     def clean(self) -> None:
         if self.kind == self.Kind.PRECLEARANCE and self.takes_appointments:
@@ -397,7 +473,7 @@ class Slot(models.Model):
 
     def __str__(self) -> str:
         local = self.starts_at.astimezone(self.centre.tz)
-        return f"{self.centre} {local:%Y-%m-%d %H:%M %Z}"
+        return f"{self.centre} {local:%Y-%m-%d %H:%M} ({self.centre.zone_name})"
 
     @property
     def is_open(self) -> bool:

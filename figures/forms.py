@@ -39,7 +39,7 @@ class FiguresFilter(forms.Form):
     def __init__(self, *args: Any, centres: list[Centre], last_day: date, **kwargs: Any):
         super().__init__(*args, **kwargs)
         # The centres in scope, read once by the view (no query of the form's own).
-        choices = [("", _("All centres")), *((str(c.pk), c.name) for c in centres)]
+        choices = [("", _("All centres")), *((str(c.pk), c.display_name) for c in centres)]
         self.fields["centre"].choices = choices  # type: ignore[attr-defined]
         self.last_day = last_day
 

@@ -77,7 +77,7 @@ def _chart(draw: Callable[..., SafeString], **options: Any) -> dict[str, object]
 
 def _name(centre: Centre) -> str:
     """A centre's name short enough for a chart's label."""
-    name = centre.short_name or centre.name
+    name = centre.display_short_name
     return name if len(name) <= 34 else name[:33] + "…"
 
 

@@ -86,7 +86,7 @@ def _may_wait(application, standing, now) -> bool:
 def _waitlist_summary(waiting: WaitlistRequest) -> dict:
     return {
         "request": waiting,
-        "centres": ", ".join(sorted(c.name for c in waiting.centres.all())),
+        "centres": ", ".join(sorted(c.display_name for c in waiting.centres.all())),
         "times": ", ".join(
             str(label).lower() for value, label in TIMES_OF_DAY if getattr(waiting, value)
         ),

@@ -47,7 +47,7 @@ def _appointment_sentence(appointment: Appointment, now: datetime) -> str:
     values = {
         "step": step_name(appointment.step),
         "when": local_when(appointment.slot.starts_at, centre),
-        "centre": centre.name,
+        "centre": centre.display_name,
         "zone": centre.zone_name,
     }
     if appointment.slot.starts_at <= now and appointment.status == Appointment.Status.BOOKED:
@@ -71,7 +71,7 @@ def _counterpart(enrolment: Interview) -> str:
     counterpart = centre.counterpart if centre else None
     if counterpart is None:
         return _("the US port paired with your Canadian centre")
-    return f"{counterpart.name} ({counterpart.city}, {counterpart.region})"
+    return f"{counterpart.display_name} ({counterpart.display_city}, {counterpart.region})"
 
 
 def _cbsa_passed_sentence(enrolment: Interview, appointment_centre: Centre | None) -> str:
@@ -93,7 +93,7 @@ def _cbsa_passed_sentence(enrolment: Interview, appointment_centre: Centre | Non
             "part at %(place)s — we will tell you."
         ) % {"place": _counterpart(enrolment)}
     return _("The CBSA part is done. A CBP officer will complete your interview at %(centre)s.") % {
-        "centre": appointment_centre.name if appointment_centre else _("the centre")
+        "centre": appointment_centre.display_name if appointment_centre else _("the centre")
     }
 
 
@@ -163,7 +163,7 @@ def application_standing(
     if state == S.CBP_PASSED:
         return Standing(
             _("The CBP part is done. A CBSA officer will complete your interview at %(centre)s.")
-            % {"centre": last_centre.name if last_centre else _("the centre")},
+            % {"centre": last_centre.display_name if last_centre else _("the centre")},
             notes=notes,
         )
     if state == S.UNDER_REVIEW:
@@ -212,7 +212,7 @@ class HistoryEntry:
 
 
 def _event_text(event: EnrolmentEvent) -> str | None:
-    place = event.centre.name if event.centre else ""
+    place = event.centre.display_name if event.centre else ""
     if not place:  # a pass recorded without a centre: say it without one
         texts = {
             "cbsa_pass": _("You passed the CBSA part of your interview."),
@@ -268,7 +268,7 @@ def application_history(application: Application) -> list[HistoryEntry]:
         values = {
             "step": step_name(appointment.step),
             "when": local_when(appointment.slot.starts_at, appointment.slot.centre),
-            "centre": appointment.slot.centre.name,
+            "centre": appointment.slot.centre.display_name,
         }
         booked = (
             _("You moved your %(step)s to %(when)s at %(centre)s.")
@@ -320,7 +320,7 @@ def _earlier_time_entries(application: Application) -> list[HistoryEntry]:
         for offer in request.offers.all():
             values = {
                 "when": local_when(offer.slot.starts_at, offer.slot.centre),
-                "centre": offer.slot.centre.name,
+                "centre": offer.slot.centre.display_name,
             }
             entries.append(
                 HistoryEntry(

@@ -166,7 +166,7 @@ def _appointment_text(appointment: Appointment) -> str:
     return _("%(when)s (%(zone)s), at %(centre)s.") % {
         "when": local_when(appointment.slot.starts_at, centre),
         "zone": centre.zone_name,
-        "centre": centre.name,
+        "centre": centre.display_name,
     }
 
 
@@ -212,7 +212,7 @@ def _title(key: str, facts: _Facts) -> str:
         return _("Book your CBSA interview") if path else _("Book your interview")
     if key == CBSA:
         if centre is not None:
-            return _("CBSA interview at %(centre)s") % {"centre": centre.name}
+            return _("CBSA interview at %(centre)s") % {"centre": centre.display_name}
         if path == P.SPLIT_SITE:
             return _("CBSA interview at the Canadian split-site centre")
         return _("CBSA interview at a Canadian airport enrolment centre")
@@ -221,12 +221,12 @@ def _title(key: str, facts: _Facts) -> str:
     if key == CBP:
         if path == P.SPLIT_SITE:
             if facts.counterpart is not None:
-                return _("CBP interview at %(centre)s") % {"centre": facts.counterpart.name}
+                return _("CBP interview at %(centre)s") % {"centre": facts.counterpart.display_name}
             return _("CBP interview at the US centre paired with your Canadian centre")
         return _("CBP interview, walk-in, at a Canadian airport preclearance area")
     if key == JOINT:
         if centre is not None:
-            return _("Joint CBSA and CBP interview at %(centre)s") % {"centre": centre.name}
+            return _("Joint CBSA and CBP interview at %(centre)s") % {"centre": centre.display_name}
         return _("Joint CBSA and CBP interview at a US land-border centre")
     if key == INTERVIEW:
         return _("Interview with the CBSA and CBP")
@@ -282,8 +282,8 @@ def _detail(key: str, state: str, facts: _Facts) -> str:
                 "%(centre)s, %(city)s, %(region)s: the US centre just across the border from "
                 "your Canadian centre."
             ) % {
-                "centre": counterpart.name,
-                "city": counterpart.city,
+                "centre": counterpart.display_name,
+                "city": counterpart.display_city,
                 "region": counterpart.region,
             }
         return _(

@@ -288,6 +288,57 @@ def test_every_python_format_placeholder_of_the_source_is_kept_in_the_translatio
     assert problems == []
 
 
+# French typography: a no-break space (U+00A0, or the narrow U+202F) before « : », « ; »,
+# « ! » and « ? », and inside « », so a line never breaks between them and the word.
+NO_BREAK_SPACES = "\u00a0\u202f"
+# Markup, addresses and placeholders are not prose: "https://", "?move=", "%(when)s".
+NOT_PROSE = re.compile(r"<[^>]*>|https?://\S+|\{[{%].*?[%}]\}|%\([^)]*\)[a-z]|&\w+;")
+
+
+def typography_problems(text: str) -> list[str]:
+    """Each punctuation mark of ``text`` that lacks its no-break space, with its context."""
+    prose = NOT_PROSE.sub(lambda m: "\0" * len(m.group(0)), text)
+    problems = []
+    for i, char in enumerate(prose):
+        before = prose[i - 1] if i else ""
+        after = prose[i + 1] if i + 1 < len(prose) else ""
+        if char in ":;!?":
+            # "YYMMDD:HHMM", "10:30", "a;b": a token, not punctuation in a sentence.
+            if i == 0 or (before.isalnum() and after.isalnum()):
+                continue
+            missing = before not in NO_BREAK_SPACES
+        elif char == "«":
+            missing = after not in NO_BREAK_SPACES
+        elif char == "»":
+            missing = before not in NO_BREAK_SPACES
+        else:
+            continue
+        if missing:
+            problems.append(f"{char} at {text[max(i - 15, 0) : i + 6]!r}")
+    return problems
+
+
+def test_typography_check_finds_missing_and_ordinary_spaces_and_spares_tokens():
+    def marks(text: str) -> list[str]:
+        return [problem.split(" at ")[0] for problem in typography_problems(text)]
+
+    assert marks('Quand\u00a0: «\u00a0ici\u00a0» ; là? <a href="/?a=1">x</a>') == [";", "?"]
+    assert marks("«ici »! Oui:") == ["«", "»", "!", ":"]
+    assert marks("10:30, https://x.ca/y?z=1, %(when)s, YYMMDD:HHMM, &amp;") == []
+    assert marks("Adresse\u202f; Où\u00a0? Oui\u00a0!") == []
+
+
+def test_french_translations_put_a_no_break_space_before_double_punctuation_and_in_quotes():
+    problems = [
+        f"{entry.label}: {problem}"
+        for entry in messages(read_catalogue())
+        for translation in entry.msgstr.values()
+        for problem in typography_problems(translation)
+    ]
+
+    assert problems == []
+
+
 def test_compiled_catalogue_is_up_to_date_with_the_po_file():
     assert MO_PATH.exists(), "run: manage.py compilemessages --locale fr"
     with MO_PATH.open("rb") as mo:
