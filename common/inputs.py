@@ -69,7 +69,7 @@ class MemorableDateInput(forms.MultiWidget):
         months = [("", _("Choose a month")), *((str(n), name) for n, name in MONTHS.items())]
         year = {**number, "maxlength": "4", "size": "4", "autocomplete": "bday-year"}
         day = {**number, "maxlength": "2", "size": "2", "autocomplete": "bday-day"}
-        widgets: dict[str, forms.Widget] = {
+        widgets: dict[str, forms.Widget | type[forms.Widget]] = {
             "year": forms.TextInput(year),
             "month": forms.Select({"autocomplete": "bday-month"}, choices=months),
             "day": forms.TextInput(day),
