@@ -25,6 +25,7 @@ from interviews.forms import DayForm, FindTravellerForm, OutcomeForm, ReviewForm
 from interviews.models import Agency, Interview
 from interviews.selectors import (
     appointments_for_centre_day,
+    busiest_centre_today,
     enrolment_get_visible,
     enrolment_timeline,
     travellers_find,
@@ -68,7 +69,7 @@ def day_list(request):
     if form.is_bound and form.is_valid():
         centre, day = form.cleaned_data["centre"], form.cleaned_data["day"]
     else:
-        centre = centres.first()
+        centre = busiest_centre_today(centres=list(centres), now=timezone.now())
         day = timezone.localdate(timezone=centre.tz) if centre else timezone.localdate()
         if not form.is_bound:
             form = DayForm(initial={"centre": centre, "day": day}, centres=centres)

@@ -156,3 +156,33 @@ def test_an_officer_s_menu_has_no_my_enrolment(client, airport, cbsa, applicant)
     client.logout()
     client.force_login(applicant.user)
     assert "My enrolment" in client.get(reverse("centres:list")).content.decode()
+
+
+def test_the_day_list_opens_at_the_officers_busiest_centre_today(client, airport):
+    # Alphabetically first, but nothing today: the list opens where today's work is.
+    quiet = CentreFactory(name="Abbotsford", time_zone="America/Vancouver")
+    busy = CentreFactory(name="Zeballos", time_zone="America/Toronto")
+    officer = StaffProfileFactory(centres=[quiet, busy, airport]).user
+    soon = timezone.now() + datetime.timedelta(minutes=20)
+    if timezone.localdate(soon, busy.tz) != timezone.localdate(timezone.now(), busy.tz):
+        pytest.skip("too close to local midnight for an appointment today")
+    _book(busy, soon)
+    _book(busy, soon + datetime.timedelta(minutes=5))
+    _book(airport, soon + datetime.timedelta(days=2))  # not today
+    force_login_verified(client, officer)
+
+    response = client.get(reverse("interviews:day_list"))
+
+    assert response.context["centre"] == busy
+    assert len(response.context["rows"]) == 2
+
+
+def test_with_nothing_today_the_day_list_opens_at_the_first_centre(client, airport):
+    quiet = CentreFactory(name="Abbotsford", time_zone="America/Vancouver")
+    officer = StaffProfileFactory(centres=[quiet, airport]).user
+    force_login_verified(client, officer)
+
+    response = client.get(reverse("interviews:day_list"))
+
+    first = response.context["form"].fields["centre"].queryset.first()
+    assert response.context["centre"] == first
