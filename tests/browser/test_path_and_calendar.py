@@ -115,7 +115,7 @@ def test_the_dashboard_shows_the_whole_path_and_where_the_applicant_is(
         "en": ("Current step", "CBP interview at Alexandria Bay port of entry", "Done", "To come"),
         "fr": (
             "Étape en cours",
-            "Entrevue du CBP à Alexandria Bay port of entry",
+            "Entrevue du CBP (lieu\u00a0: Alexandria Bay port of entry)",
             "Terminé",
             "À venir",
         ),
