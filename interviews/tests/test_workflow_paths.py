@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from bookings.errors import BookingError
@@ -25,6 +26,15 @@ from interviews.tests.factories import StaffProfileFactory
 REFUSED = (BookingError, InterviewError)
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def midday():
+    """Noon UTC today: "later today" must not cross midnight in the centres' zone (these
+    tests failed every evening from 23:30 UTC)."""
+    noon = datetime.datetime.combine(timezone.now().date(), datetime.time(12), tzinfo=datetime.UTC)
+    with time_machine.travel(noon, tick=True):
+        yield
 
 
 def _booked_today(application, centre):
