@@ -89,10 +89,11 @@ CONTESTED_SLOTS = 200
 EXPECTED_REFUSALS = {"slot_full"}  # the contested pool's correct "no"
 TRIES_PER_APPLICANT = 5  # contested attempts per token: well under the booking throttle
 ADDRESS_REQUESTS = 50  # requests per client address: well under the address throttle
-STATEMENT_BOOKINGS = 10  # counted through the test client, after WARM_UP_BOOKINGS
-WARM_UP_BOOKINGS = 3
+STATEMENT_BOOKINGS = 20  # timed, then as many counted, through the test client
+WARM_UP_BOOKINGS = 10
+IN_PROCESS_BOOKINGS = WARM_UP_BOOKINGS + 2 * STATEMENT_BOOKINGS
 SERVER_WARM_UP = 12  # bookings over HTTP before the clients start, to reach every worker
-PROFILE_APPS = WARM_UP_BOOKINGS + STATEMENT_BOOKINGS + SERVER_WARM_UP
+PROFILE_APPS = IN_PROCESS_BOOKINGS + SERVER_WARM_UP
 
 
 # --- The figure line ------------------------------------------------------------------
@@ -428,6 +429,8 @@ class StatementCount:
     transaction_control: float
     redis: float
     statements: list[str]
+    cpu_ms: float  # in this process, per booking, not counting
+    wall_ms: float
 
     @property
     def per_booking(self) -> float:
@@ -435,12 +438,13 @@ class StatementCount:
 
 
 def count_statements(applicants: list[tuple[str, str]], booths: list[int]) -> StatementCount:
-    """Book through Django's test client with the server's settings and count, per
-    booking: SQL statements through Django's cursors (CaptureQueriesContext, savepoints
-    included), BEGIN and COMMIT (or ROLLBACK) of each transaction (psycopg sends BEGIN
-    before a transaction's first statement; Django's ``commit()`` and ``rollback()`` are
-    counted), and Redis round trips (redis-py's ``send_packed_command``: one per command,
-    one per pipeline)."""
+    """Book through Django's test client with the server's settings: time a few bookings
+    (CPU of this process, no HTTP server, no counting), then count, per booking: SQL
+    statements through Django's cursors (CaptureQueriesContext, savepoints included),
+    BEGIN and COMMIT (or ROLLBACK) of each transaction (psycopg sends BEGIN before a
+    transaction's first statement; Django's ``commit()`` and ``rollback()`` are counted),
+    and Redis round trips (redis-py's ``send_packed_command``: one per command, one per
+    pipeline)."""
     from django.db import connections
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -477,25 +481,32 @@ def count_statements(applicants: list[tuple[str, str]], booths: list[int]) -> St
         redis_calls += 1
         return real_send(self, *args, **kwargs)
 
-    for applicant, slot in zip(applicants[:WARM_UP_BOOKINGS], booths, strict=False):
+    bookings = list(zip(applicants, booths, strict=False))[:IN_PROCESS_BOOKINGS]
+    warm_up, timed = bookings[:WARM_UP_BOOKINGS], bookings[WARM_UP_BOOKINGS:]
+    timed, counted_bookings = timed[:STATEMENT_BOOKINGS], timed[STATEMENT_BOOKINGS:]
+    for applicant, slot in warm_up:
         book(applicant, slot)
-    counted_applicants = applicants[WARM_UP_BOOKINGS:]
-    counted_booths = booths[WARM_UP_BOOKINGS:]
+    started, cpu = time.perf_counter(), time.process_time()
+    for applicant, slot in timed:
+        book(applicant, slot)
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - started
     with (
         CaptureQueriesContext(connection) as captured,
         mock.patch.object(connection, "commit", counted(connection.commit)),
         mock.patch.object(connection, "rollback", counted(connection.rollback)),
         mock.patch.object(AbstractConnection, "send_packed_command", send_counted),
     ):
-        for applicant, slot in zip(counted_applicants, counted_booths, strict=False):
+        for applicant, slot in counted_bookings:
             book(applicant, slot)
-    bookings = len(counted_applicants)
-    first = len(captured.captured_queries) // bookings
+    count = len(counted_bookings)
+    first = len(captured.captured_queries) // count
     return StatementCount(
-        sql=len(captured.captured_queries) / bookings,
-        transaction_control=2 * transactions / bookings,
-        redis=redis_calls / bookings,
+        sql=len(captured.captured_queries) / count,
+        transaction_control=2 * transactions / count,
+        redis=redis_calls / count,
         statements=[" ".join(q["sql"].split()) for q in captured.captured_queries[:first]],
+        cpu_ms=cpu * 1000 / len(timed),
+        wall_ms=wall * 1000 / len(timed),
     )
 
 
@@ -802,14 +813,13 @@ def run(target, args: argparse.Namespace, scratch: Path) -> tuple[Figures, int]:
         f"one-booth slots, {layout.raw_apps} applications for pgbench"
     )
 
-    counted = count_statements(
-        profile_applicants[: WARM_UP_BOOKINGS + STATEMENT_BOOKINGS], profile_booths
-    )
+    counted = count_statements(profile_applicants, profile_booths)
     print(
-        f"statements: {counted.per_booking:.1f} per booking = {counted.sql:.1f} SQL through "
-        f"Django's cursors + {counted.transaction_control:.1f} BEGIN/COMMIT; "
-        f"{counted.redis:.1f} Redis round trips (test client, same settings, "
-        f"{STATEMENT_BOOKINGS} bookings)"
+        f"in process (Django's test client, same settings, one booking at a time): "
+        f"{counted.cpu_ms:.1f} ms CPU, {counted.wall_ms:.1f} ms in all per booking; "
+        f"{counted.per_booking:.1f} statements = {counted.sql:.1f} SQL through Django's "
+        f"cursors + {counted.transaction_control:.1f} BEGIN/COMMIT; {counted.redis:.1f} "
+        f"Redis round trips"
     )
     if args.show_statements:
         for sql in counted.statements:
@@ -834,8 +844,8 @@ def run(target, args: argparse.Namespace, scratch: Path) -> tuple[Figures, int]:
         server.wait_until_up()
         warm_up_server(
             server.port,
-            profile_applicants[WARM_UP_BOOKINGS + STATEMENT_BOOKINGS :],
-            profile_booths[WARM_UP_BOOKINGS + STATEMENT_BOOKINGS :],
+            profile_applicants[IN_PROCESS_BOOKINGS:],
+            profile_booths[IN_PROCESS_BOOKINGS:],
         )
         print(f"server: up and warm in {time.perf_counter() - server_started:.1f} s")
         for process in processes:
