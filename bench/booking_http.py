@@ -10,8 +10,8 @@ after the run).
    conditionally approved applications, one API token per applicant (what
    ``drf_create_token`` makes), and a contested centre of 200 one-booth slots.
 2. Statements: a few bookings through Django's test client, in this process, with the
-   server's settings: SQL statements sent through Django's cursors (savepoints
-   included) plus the BEGIN and COMMIT of each transaction, and Redis round trips.
+   server's settings: every statement Django sends (CaptureQueriesContext, which logs
+   BEGIN, COMMIT and savepoints too), and Redis round trips.
    (pg_stat_statements would see the real server's, but it needs
    ``shared_preload_libraries`` and a restart of PostgreSQL, which a bench cannot ask.)
 3. The production server: gunicorn with ``--workers`` sync workers (the image's other
@@ -49,6 +49,7 @@ import math
 import multiprocessing as mp
 import os
 import random
+import re
 import shutil
 import socket
 import subprocess
@@ -94,6 +95,7 @@ WARM_UP_BOOKINGS = 10
 IN_PROCESS_BOOKINGS = WARM_UP_BOOKINGS + 2 * STATEMENT_BOOKINGS
 SERVER_WARM_UP = 12  # bookings over HTTP before the clients start, to reach every worker
 PROFILE_APPS = IN_PROCESS_BOOKINGS + SERVER_WARM_UP
+TRANSACTION_CONTROL = re.compile(r"(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE SAVEPOINT)\b")
 
 
 # --- The figure line ------------------------------------------------------------------
@@ -439,20 +441,16 @@ class StatementCount:
 
 def count_statements(applicants: list[tuple[str, str]], booths: list[int]) -> StatementCount:
     """Book through Django's test client with the server's settings: time a few bookings
-    (CPU of this process, no HTTP server, no counting), then count, per booking: SQL
-    statements through Django's cursors (CaptureQueriesContext, savepoints included),
-    BEGIN and COMMIT (or ROLLBACK) of each transaction (psycopg sends BEGIN before a
-    transaction's first statement; Django's ``commit()`` and ``rollback()`` are counted),
-    and Redis round trips (redis-py's ``send_packed_command``: one per command, one per
-    pipeline)."""
-    from django.db import connections
+    (CPU of this process, no HTTP server, no counting), then count, per booking, what
+    CaptureQueriesContext sees (every statement Django sends, with BEGIN, COMMIT,
+    ROLLBACK and savepoints, which Django logs since 4.2) and Redis round trips
+    (redis-py's ``send_packed_command``: one per command, one per pipeline)."""
+    from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from redis.connection import AbstractConnection
 
     client = Client(SERVER_NAME="127.0.0.1", HTTP_X_FORWARDED_PROTO="https")
-    connection = connections["default"]
-    transactions = 0
     redis_calls = 0
 
     def book(applicant: tuple[str, str], slot: int) -> None:
@@ -465,14 +463,6 @@ def count_statements(applicants: list[tuple[str, str]], booths: list[int]) -> St
         )
         if response.status_code != 201:
             raise RuntimeError(f"a test-client booking answered {response.status_code}")
-
-    def counted(method):
-        def wrapper(*args, **kwargs):
-            nonlocal transactions
-            transactions += 1
-            return method(*args, **kwargs)
-
-        return wrapper
 
     real_send = AbstractConnection.send_packed_command
 
@@ -492,19 +482,18 @@ def count_statements(applicants: list[tuple[str, str]], booths: list[int]) -> St
     cpu, wall = time.process_time() - cpu, time.perf_counter() - started
     with (
         CaptureQueriesContext(connection) as captured,
-        mock.patch.object(connection, "commit", counted(connection.commit)),
-        mock.patch.object(connection, "rollback", counted(connection.rollback)),
         mock.patch.object(AbstractConnection, "send_packed_command", send_counted),
     ):
         for applicant, slot in counted_bookings:
             book(applicant, slot)
+    statements = [" ".join(q["sql"].split()) for q in captured.captured_queries]
+    control = [sql for sql in statements if TRANSACTION_CONTROL.match(sql)]
     count = len(counted_bookings)
-    first = len(captured.captured_queries) // count
     return StatementCount(
-        sql=len(captured.captured_queries) / count,
-        transaction_control=2 * transactions / count,
+        sql=(len(statements) - len(control)) / count,
+        transaction_control=len(control) / count,
         redis=redis_calls / count,
-        statements=[" ".join(q["sql"].split()) for q in captured.captured_queries[:first]],
+        statements=statements[: len(statements) // count],
         cpu_ms=cpu * 1000 / len(timed),
         wall_ms=wall * 1000 / len(timed),
     )
@@ -817,8 +806,9 @@ def run(target, args: argparse.Namespace, scratch: Path) -> tuple[Figures, int]:
     print(
         f"in process (Django's test client, same settings, one booking at a time): "
         f"{counted.cpu_ms:.1f} ms CPU, {counted.wall_ms:.1f} ms in all per booking; "
-        f"{counted.per_booking:.1f} statements = {counted.sql:.1f} SQL through Django's "
-        f"cursors + {counted.transaction_control:.1f} BEGIN/COMMIT; {counted.redis:.1f} "
+        f"{counted.per_booking:.1f} statements = {counted.sql:.1f} SQL + "
+        f"{counted.transaction_control:.1f} transaction control (BEGIN, COMMIT, savepoints); "
+        f"{counted.redis:.1f} "
         f"Redis round trips"
     )
     if args.show_statements:
