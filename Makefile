@@ -52,6 +52,7 @@ bench: install
 	$(BIN)/python bench/scheduler.py
 	$(BIN)/python bench/dashboard.py
 	$(BIN)/python bench/booking.py
+	$(BIN)/python bench/booking_http.py
 	$(BIN)/python bench/entry_exit.py
 
 # Hostile input against the real server from outside (bench/probe.py): not a speed figure.

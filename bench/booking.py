@@ -728,8 +728,9 @@ WITH taken AS (
     WHERE id = (ARRAY[:ids]::bigint[])[:k] AND booked < capacity
     RETURNING id
 ), booked AS (
-    INSERT INTO {appointment} (application_id, slot_id, step, status, created_at, updated_at)
-    SELECT nextval('{sequence}'), id, 'cbsa', 'booked', now(), now() FROM taken
+    INSERT INTO {appointment} (application_id, slot_id, step, status, cancel_reason,
+        created_at, updated_at)
+    SELECT nextval('{sequence}'), id, 'cbsa', 'booked', '', now(), now() FROM taken
     RETURNING 1
 )
 SELECT count(*) AS hit FROM booked \\gset
