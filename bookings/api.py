@@ -25,7 +25,7 @@ from bookings.services.waitlist import waitlist_request_cancel, waitlist_request
 from centres.api import local_iso
 from centres.models import Centre, Slot
 from common.api import APPLICANT_ERRORS, BookingRateThrottle, error_responses
-from common.inputs import MAX_LIST_ITEMS, DateSerializerField, IdRelatedField
+from common.inputs import MAX_LIST_ITEMS, DateSerializerField, IdReferenceField, IdRelatedField
 from common.shortcuts import found_or_404
 from enrolment.selectors import own_application
 
@@ -92,7 +92,8 @@ class AppointmentSerializer(serializers.ModelSerializer):
 
 class BookSerializer(serializers.Serializer):
     application = serializers.CharField(max_length=12, help_text="Your application number.")
-    slot = IdRelatedField(
+    # Not looked up here: the booking reads the slot in its transaction (one query less).
+    slot = IdReferenceField(
         queryset=Slot.objects.all(), help_text="An open time's id (centres' `slots`)."
     )
 
@@ -231,10 +232,13 @@ class AppointmentBookView(_ThrottledAction, APIView):
         application = found_or_404(
             own_application(request.user, data.validated_data["application"])
         )
-        appointment = appointment_book(
-            application=application, slot=data.validated_data["slot"], actor=request.user
-        )
-        appointment = found_or_404(own_appointment(request.user, appointment.pk))
+        slot = data.validated_data["slot"]
+        try:
+            appointment = appointment_book(application=application, slot=slot, actor=request.user)
+        except Slot.DoesNotExist:
+            raise data.fields["slot"].does_not_exist_error(slot.pk) from None
+        # The service's own appointment (its slot, centre and application read in the
+        # booking's transaction) answers: no second read.
         return Response(AppointmentSerializer(appointment).data, status=status.HTTP_201_CREATED)
 
 

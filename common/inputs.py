@@ -305,6 +305,25 @@ class IdRelatedField(serializers.PrimaryKeyRelatedField):
         return IdListField(child_relation=cls(**child_kwargs), max_items=max_items, **list_kwargs)
 
 
+class IdReferenceField(IdRelatedField):
+    """An id checked as an id, and not looked up: the object, unsaved, with only its
+    primary key, for a service that reads the row itself in its transaction anyway (the
+    booking reads the slot with its centre). A row that does not exist is the service's
+    ``DoesNotExist``, which the view answers as this field's error
+    (``does_not_exist_error``)."""
+
+    def to_internal_value(self, data):
+        try:
+            pk = read_id(data)
+        except InputError:
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return self.get_queryset().model(pk=pk)
+
+    def does_not_exist_error(self, pk: int) -> serializers.ValidationError:
+        message = self.error_messages["does_not_exist"].format(pk_value=pk)
+        return serializers.ValidationError({self.field_name: [message]}, code="does_not_exist")
+
+
 class IdListField(serializers.ManyRelatedField):
     def __init__(self, *args, max_items: int = MAX_LIST_ITEMS, **kwargs):
         self.max_items = max_items
