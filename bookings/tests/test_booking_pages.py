@@ -294,3 +294,18 @@ def test_without_an_appointment_the_link_explains_itself(client_in, application,
 def test_with_an_appointment_the_link_asks_for_an_earlier_time(client_in, booked):
     text = _text(client_in.get(reverse("enrolment:dashboard")))
     assert "Ask for an earlier time" in text and "look out for one" not in text
+
+
+def test_an_offer_that_ran_out_sends_to_the_dashboard_saying_so(
+    client_in, booked, yvr, time_machine, settings
+):
+    _slot(yvr, 2, 10, 20)
+    client_in.post(reverse("booking:waitlist", args=[booked.number]), _form([yvr]))
+    assert SlotHold.objects.filter(application=booked).exists()
+    later = NOW + datetime.timedelta(minutes=settings.WAITLIST_OFFER_MINUTES, seconds=1)
+    time_machine.move_to(later, tick=False)
+    client_in.force_login(booked.applicant.user)  # the idle session has ended meanwhile
+    response = client_in.get(reverse("booking:hold", args=[booked.number]))
+    assert response["Location"] == reverse("enrolment:dashboard")
+    text = _text(client_in.get(response["Location"]))
+    assert "went to the next person in line. We are still looking" in text
