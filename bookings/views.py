@@ -223,8 +223,10 @@ def _back_to_choice(hold: SlotHold, application: Application) -> str:
 @require_http_methods(["GET", "POST"])
 @login_required
 def hold(request, number: str):
-    """The held time, to confirm or let go. An expired hold or a refused booking goes
-    back to the choice of times, with the message and the earlier choice kept."""
+    """The held time, to confirm or let go, and until when it is held. An expired hold or
+    a refused booking goes back to the choice of times, with the message and the earlier
+    choice kept. A time the earlier-time waitlist found (an offer) is accepted or let go
+    instead; let go or run out, the applicant is back on the dashboard, still waiting."""
     application = found_or_404(bookable_application(request.user, number))
     now = timezone.now()
     held = _hold_of(application)
@@ -316,15 +318,13 @@ def _time_left(expires_at: datetime, now: datetime, centre: Centre) -> dict:
     seconds = (expires_at - now).total_seconds()
     return {
         "until": formats.time_format(timezone.localtime(expires_at, centre.tz), "TIME_FORMAT"),
-        "until_iso": expires_at.isoformat(),
         "minutes_left": max(0, round(seconds / 60)),
     }
 
 
 def _offer_of(held: SlotHold) -> WaitlistOffer | None:
     """The earlier-time offer this hold was made for, if it is still open."""
-    offer = WaitlistOffer.objects.filter(hold=held, status=WaitlistOffer.Status.OFFERED).first()
-    return offer
+    return WaitlistOffer.objects.filter(hold=held, status=WaitlistOffer.Status.OFFERED).first()
 
 
 def _step_of(held: SlotHold) -> str:
