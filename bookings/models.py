@@ -137,6 +137,27 @@ class Appointment(models.Model):
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
 
+    @property
+    def reference(self) -> str:
+        """The booking reference the applicant quotes: "NX-001234-6", the row's id with a
+        Luhn check digit (a digit misheard or mistyped is caught).
+
+        Derived, not stored: the id is already unique and never changes, so the reference
+        needs no column, no migration and no collision retry, and every appointment has
+        one, old rows included. A move books a new row, so the moved appointment has a
+        new reference (its e-mail says so). It reveals only a count of bookings, and
+        nothing is looked up by it without signing in."""
+        return appointment_reference(self.pk)
+
+
+def appointment_reference(pk: int) -> str:
+    digits = f"{pk:06d}"
+    total = 0
+    for position, digit in enumerate(reversed(digits)):
+        value = int(digit) * (2 if position % 2 == 0 else 1)
+        total += value - 9 if value > 9 else value
+    return f"NX-{digits}-{(10 - total % 10) % 10}"
+
 
 @dataclass(frozen=True)
 class AppointmentMove:

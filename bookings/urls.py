@@ -10,6 +10,7 @@ urlpatterns = [
     path("applications/<number:number>/book/<id:centre_pk>/", views.choose_time, name="time"),
     path("applications/<number:number>/hold/", views.hold, name="hold"),
     path("appointments/<id:pk>/", views.appointment_detail, name="appointment"),
+    path("appointments/<id:pk>/print/", views.appointment_print, name="print"),
     path("appointments/<id:pk>/cancel/", views.appointment_cancel_view, name="cancel"),
     path("appointments/<id:pk>/calendar.ics", views.appointment_ics, name="calendar"),
     path(

@@ -8,10 +8,9 @@ another person's application or appointment is a 404.
 """
 
 import calendar as pycalendar
-import math
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -26,7 +25,14 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from bookings.errors import BookingError
-from bookings.models import PATH_BOOKING, Appointment, SlotHold, WaitlistRequest, path_for_centre
+from bookings.models import (
+    PATH_BOOKING,
+    Appointment,
+    SlotHold,
+    WaitlistOffer,
+    WaitlistRequest,
+    path_for_centre,
+)
 from bookings.notifications import appointment_calendar
 from bookings.selectors import (
     bookable_application,
@@ -43,6 +49,7 @@ from bookings.services import (
 )
 from bookings.waitlist_views import TIMES_OF_DAY
 from bookings.wording import local_when, step_name
+from centres.maps import directions_url
 from centres.models import Centre, Slot
 from centres.selectors import (
     centres_with_soonest_slot,
@@ -321,18 +328,32 @@ def _back_to_choice(hold: SlotHold, application: Application) -> str:
 @require_http_methods(["GET", "POST"])
 @login_required
 def hold(request, number: str):
-    """The held time, to confirm or let go. An expired hold or a refused booking goes
-    back to the choice of times, with the message and the earlier choice kept."""
+    """The held time, to confirm or let go, and until when it is held. An expired hold or
+    a refused booking goes back to the choice of times, with the message and the earlier
+    choice kept. A time the earlier-time waitlist found (an offer) is accepted or let go
+    instead; let go or run out, the applicant is back on the dashboard, still waiting."""
     application = found_or_404(bookable_application(request.user, number))
     now = timezone.now()
     held = _hold_of(application)
     if held is None:
         messages.info(request, _("You are not holding a time. Choose one below."))
         return redirect("booking:centres", number=application.number)
+    offer = _offer_of(held)
     if request.method == "POST":
         back = _back_to_choice(held, application)
         if request.POST.get("action") == "release":
             hold_release(hold=held, actor=request.user)
+            if offer is not None:
+                # Let go, the offer is declined; the request keeps looking (and is never
+                # offered this time again).
+                messages.info(
+                    request,
+                    _(
+                        "You let the time go. We are still looking and will e-mail you "
+                        "when another time frees up."
+                    ),
+                )
+                return redirect("enrolment:dashboard")
             messages.info(request, _("The time was released. Choose another."))
             return redirect(back)
         try:
@@ -361,13 +382,21 @@ def hold(request, number: str):
             else _("Your appointment is booked. We sent the details to your e-mail."),
         )
         return redirect("booking:appointment", pk=appointment.pk)
+    if held.expires_at <= now and offer is not None:
+        messages.error(
+            request,
+            _(
+                "The time we held for you was not accepted in time, so it went to the next "
+                "person in line. We are still looking for a time for you."
+            ),
+        )
+        return redirect("enrolment:dashboard")
     if held.expires_at <= now:
         messages.error(
             request,
             _("Your hold on this time has ended. If it is still open it is selected below."),
         )
         return redirect(_back_to_choice(held, application))
-    remaining = max(1, math.ceil((held.expires_at - now).total_seconds() / 60))
     return render(
         request,
         "bookings/hold.html",
@@ -377,14 +406,30 @@ def hold(request, number: str):
             "centre": held.slot.centre,
             "step": step_name(held.appointment.step if held.appointment else _step_of(held)),
             "when": local_when(held.slot.starts_at, held.slot.centre),
+            "offer": offer,
             "old_when": (
                 local_when(held.appointment.slot.starts_at, held.appointment.slot.centre)
                 if held.appointment
                 else ""
             ),
-            "remaining": remaining,
+            **_time_left(held.expires_at, now, held.slot.centre),
         },
     )
+
+
+def _time_left(expires_at: datetime, now: datetime, centre: Centre) -> dict:
+    """When the hold ends, in the centre's zone, and about how many whole minutes are left
+    (rounded to the nearest; "less than a minute" under half a minute's worth)."""
+    seconds = (expires_at - now).total_seconds()
+    return {
+        "until": formats.time_format(timezone.localtime(expires_at, centre.tz), "TIME_FORMAT"),
+        "minutes_left": max(0, round(seconds / 60)),
+    }
+
+
+def _offer_of(held: SlotHold) -> WaitlistOffer | None:
+    """The earlier-time offer this hold was made for, if it is still open."""
+    return WaitlistOffer.objects.filter(hold=held, status=WaitlistOffer.Status.OFFERED).first()
 
 
 def _step_of(held: SlotHold) -> str:
@@ -393,24 +438,36 @@ def _step_of(held: SlotHold) -> str:
     return PATH_BOOKING[path].step
 
 
-@require_GET
-@login_required
-def appointment_detail(request, pk: int):
+def _appointment_page(request, pk: int, template: str):
     appointment = found_or_404(own_appointment(request.user, pk))
     centre = appointment.slot.centre
     return render(
         request,
-        "bookings/appointment.html",
+        template,
         {
             "appointment": appointment,
             "application": appointment.application,
             "centre": centre,
             "step": step_name(appointment.step),
             "when": local_when(appointment.slot.starts_at, centre),
+            "directions_url": directions_url(centre),
             "changeable": appointment.status == Appointment.Status.BOOKED
             and appointment.slot.starts_at > timezone.now(),
         },
     )
+
+
+@require_GET
+@login_required
+def appointment_detail(request, pk: int):
+    return _appointment_page(request, pk, "bookings/appointment.html")
+
+
+@require_GET
+@login_required
+def appointment_print(request, pk: int):
+    """The appointment on one printable sheet: no navigation, no forms; a link back."""
+    return _appointment_page(request, pk, "bookings/appointment_print.html")
 
 
 @require_http_methods(["GET", "POST"])

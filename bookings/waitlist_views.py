@@ -13,7 +13,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,12 +21,13 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bookings.errors import BookingError
-from bookings.models import WaitlistRequest
+from bookings.models import Appointment, WaitlistOffer, WaitlistRequest
 from bookings.selectors import bookable_application, centres_for
 from bookings.services.waitlist import (
     waitlist_check_may_wait,
     waitlist_request_cancel,
     waitlist_request_create,
+    waitlist_request_first_match,
 )
 from bookings.wording import local_date, local_when
 from centres.models import Centre
@@ -160,7 +161,7 @@ def waitlist_new(request, number: str):
     if form.is_valid():
         times = set(form.cleaned_data["times"])
         try:
-            waitlist_request_create(
+            waiting = waitlist_request_create(
                 application=application,
                 actor=request.user,
                 centres=list(form.cleaned_data["centres"]),
@@ -176,11 +177,7 @@ def waitlist_new(request, number: str):
             status = refusal_status(refusal)
             form.add_error(None, refusal.message)
         else:
-            messages.success(
-                request,
-                _("You are on the waiting list. We will e-mail you when an earlier time frees up."),
-            )
-            return redirect("enrolment:dashboard")
+            return _after_request(request, waiting, application, now)
     elif form.is_bound:
         status = 400
     return render(
@@ -199,6 +196,43 @@ def waitlist_new(request, number: str):
         },
         status=status,
     )
+
+
+def _after_request(request, waiting: WaitlistRequest, application, now) -> HttpResponse:
+    """Say the one thing that came of the new request: a time found and held (the hold
+    page, to accept it or let it go), a time found and booked (the appointment), or
+    nothing yet (the dashboard: we will write)."""
+    offer = waitlist_request_first_match(request=waiting, now=now)
+    if offer is not None and offer.status == WaitlistOffer.Status.OFFERED:
+        return redirect("booking:hold", number=application.number)
+    if offer is not None:
+        appointment = (
+            Appointment.objects.filter(
+                application=application, slot=offer.slot, status__in=Appointment.ACTIVE
+            )
+            .select_related("slot__centre")
+            .first()
+        )
+        if appointment is not None:
+            messages.success(
+                request,
+                _(
+                    "We found an earlier time and booked it for you: %(when)s at %(centre)s. "
+                    "We sent the details to your e-mail."
+                )
+                % {
+                    "when": local_when(appointment.slot.starts_at, appointment.slot.centre),
+                    "centre": appointment.slot.centre.name,
+                },
+            )
+            return redirect("booking:appointment", pk=appointment.pk)
+    messages.success(
+        request,
+        _("You are on the waiting list. We will e-mail you when an earlier time frees up.")
+        if waiting.appointment_id
+        else _("You are on the waiting list. We will e-mail you when a time frees up."),
+    )
+    return redirect("enrolment:dashboard")
 
 
 @require_POST

@@ -1,10 +1,11 @@
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from centres.models import Centre, Slot, StaffProfile
+from centres.models import Centre, Closure, OpeningRule, Slot, StaffProfile, Weekday
 from common.actors import Actor
 
 
@@ -136,3 +137,41 @@ def centres_of_staff(user: Actor) -> QuerySet[Centre]:
     if profile is None:
         return Centre.objects.none()
     return profile.centres.filter(is_active=True)
+
+
+@dataclass(frozen=True)
+class DayHours:
+    """One weekday of a centre's week: its opening hours, earliest first (none: closed)."""
+
+    weekday: int
+    name: str
+    hours: list[tuple[time, time]]
+
+
+def centre_opening_hours(*, centre: Centre, today: date | None = None) -> list[DayHours]:
+    """The centre's week, Monday first, as it stands for the next seven local days: each
+    weekday's hours from the opening rules that apply on its next date (so a rule that
+    starts next week already shows, and one that has ended does not). Booths and slot
+    lengths are the centre's business, not the public's."""
+    today = today or timezone.localdate(timezone=centre.tz)
+    rules = list(
+        OpeningRule.objects.filter(centre=centre, valid_from__lte=today + timedelta(days=6))
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+        .order_by("weekday", "opens_at")
+    )
+    week = []
+    for weekday, name in Weekday.choices:
+        day = today + timedelta(days=(weekday - today.weekday()) % 7)
+        hours = [(r.opens_at, r.closes_at) for r in rules if r.applies_on(day)]
+        week.append(DayHours(weekday=weekday, name=str(name), hours=hours))
+    return week
+
+
+def centre_upcoming_closures(
+    *, centre: Centre, today: date | None = None, limit: int = 20
+) -> QuerySet[Closure]:
+    """Closures of the centre that have not ended yet (in its local days), soonest first."""
+    today = today or timezone.localdate(timezone=centre.tz)
+    return Closure.objects.filter(centre=centre, last_day__gte=today).order_by(
+        "first_day", "from_time"
+    )[:limit]

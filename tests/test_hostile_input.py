@@ -241,6 +241,7 @@ PAGES = {
     "booking:appointment": ("applicant", {"pk": "appointment"}),
     "booking:cancel": ("applicant", {"pk": "appointment"}),
     "booking:calendar": ("applicant", {"pk": "appointment"}),
+    "booking:print": ("applicant", {"pk": "appointment"}),
     "booking:waitlist": ("applicant", {"number": "unbooked"}),
     "booking:waitlist_stop": ("applicant", {"pk": "waiting"}),
     "interviews:day_list": ("officer", {}),

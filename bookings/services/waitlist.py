@@ -526,8 +526,8 @@ def waitlist_match_request(*, request_id: int, now: datetime | None = None) -> i
     that wants the same slot still comes first."""
     now = now or timezone.now()
     request = WaitlistRequest.objects.filter(pk=request_id, status=Status.ACTIVE).first()
-    if request is None:
-        return 0
+    if request is None or not _still_waiting(request_id, now):
+        return 0  # fulfilled, stopped, or holding an offer already (a second delivery)
     current = _active_appointment(request.application)
     centres = list(request.centres.all())
     # A local day's bounds differ by centre: a day's margin either side, exact below.
@@ -556,6 +556,27 @@ def waitlist_match_request(*, request_id: int, now: datetime | None = None) -> i
         if tried >= OPEN_SLOTS_TRIED or not _still_waiting(request.pk, now):
             break
     return made
+
+
+def waitlist_request_first_match(
+    *, request: WaitlistRequest, now: datetime | None = None
+) -> WaitlistOffer | None:
+    """Right after ``waitlist_request_create`` committed: match the new request now, so
+    the page the applicant sees next can say what came of it, and return the offer it
+    got (a time held for them, or, for ``auto_rebook``, booked), or None if it waits.
+
+    The outbox's delivery of ``REQUEST_OPENED`` runs the same match (at once when Celery
+    runs eagerly, else on a worker): whichever runs second finds the request holding an
+    offer or fulfilled and does nothing, and both go through the same locks.
+    """
+    now = now or timezone.now()
+    waitlist_match_request(request_id=request.pk, now=now)
+    return (
+        WaitlistOffer.objects.select_related("slot__centre", "hold")
+        .filter(request=request, status__in=[OfferStatus.OFFERED, OfferStatus.ACCEPTED])
+        .order_by("-created_at", "-pk")
+        .first()
+    )
 
 
 def _still_waiting(request_id: int, now: datetime) -> bool:

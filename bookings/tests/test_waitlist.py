@@ -248,7 +248,8 @@ def test_accepting_an_offer_on_the_hold_page_moves_the_appointment(
     client = Client()
     client.force_login(_user(first))
     page = client.get(reverse("booking:hold", args=[first.number])).content.decode()
-    assert "60 more minutes" in page and "Confirm the new time" in page
+    assert "about 60 minutes from now" in page and "Accept this time" in page
+    assert "We found" in page and "accept it or let it go" in page
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("booking:hold", args=[first.number]), {"action": "confirm"})
     moved = Appointment.objects.get(application=first, status=Appointment.Status.BOOKED)
