@@ -317,11 +317,11 @@ class IdReferenceField(IdRelatedField):
             pk = read_id(data)
         except InputError:
             self.fail("incorrect_type", data_type=type(data).__name__)
-        return self.get_queryset().model(pk=pk)
+        return self.queryset.model(pk=pk)  # type: ignore[union-attr,arg-type]
 
     def does_not_exist_error(self, pk: int) -> serializers.ValidationError:
         message = self.error_messages["does_not_exist"].format(pk_value=pk)
-        return serializers.ValidationError({self.field_name: [message]}, code="does_not_exist")
+        return serializers.ValidationError({str(self.field_name): [message]}, code="does_not_exist")
 
 
 class IdListField(serializers.ManyRelatedField):
