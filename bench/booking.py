@@ -182,6 +182,23 @@ def plan_slots(slot_minutes: int, horizon_days: int) -> tuple[datetime, timedelt
     return first, step, [rng.randint(2, 4) for _ in range(count)]
 
 
+def bench_centre(label: str):
+    """A bookable airport enrolment centre of the benchmarks, in Toronto's zone."""
+    from centres.models import Centre
+
+    return Centre.objects.create(
+        name=f"Bench {label} airport enrolment centre",
+        short_name=f"Bench {label}",
+        kind=Centre.Kind.AIRPORT_ENROLMENT,
+        country=Centre.Country.CANADA,
+        has_cbsa=True,
+        city="Toronto",
+        region="ON",
+        time_zone="America/Toronto",
+        takes_appointments=True,
+    )
+
+
 def populate(layout: Layout, first: datetime, step: timedelta, capacities: list[int]) -> Centres:
     """Three identical bookable airport centres, users, applicants and applications.
 
@@ -192,26 +209,11 @@ def populate(layout: Layout, first: datetime, step: timedelta, capacities: list[
     from django.core.management.color import no_style
     from django.db import connection
 
-    from centres.models import Centre, Slot
+    from centres.models import Slot
     from enrolment.models import Applicant, Application
 
     user_model = get_user_model()
-    centres = Centres(
-        *(
-            Centre.objects.create(
-                name=f"Bench {label} airport enrolment centre",
-                short_name=f"Bench {label}",
-                kind=Centre.Kind.AIRPORT_ENROLMENT,
-                country=Centre.Country.CANADA,
-                has_cbsa=True,
-                city="Toronto",
-                region="ON",
-                time_zone="America/Toronto",
-                takes_appointments=True,
-            ).pk
-            for label in ("service", "raw", "profile")
-        )
-    )
+    centres = Centres(*(bench_centre(label).pk for label in ("service", "raw", "profile")))
     profile_slots = (WARM_UP_BOOKINGS + layout.profile_apps) // 2 + 10
     with connection.cursor() as cursor:
         for centre, count in (

@@ -68,6 +68,7 @@ from booking import (
     Layout,
     Observation,
     Observer,
+    bench_centre,
     checkpoint,
     count_oversold,
     drop_database,
@@ -341,19 +342,9 @@ def add_contested_centre(first, step) -> int:
     """An airport centre like ``populate``'s, with ``CONTESTED_SLOTS`` one-booth slots."""
     from django.db import connection
 
-    from centres.models import Centre, Slot
+    from centres.models import Slot
 
-    centre = Centre.objects.create(
-        name="Bench contested airport enrolment centre",
-        short_name="Bench contested",
-        kind=Centre.Kind.AIRPORT_ENROLMENT,
-        country=Centre.Country.CANADA,
-        has_cbsa=True,
-        city="Toronto",
-        region="ON",
-        time_zone="America/Toronto",
-        takes_appointments=True,
-    )
+    centre = bench_centre("contested")
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
