@@ -97,12 +97,6 @@ class BookSerializer(serializers.Serializer):
         queryset=Slot.objects.all(), help_text="An open time's id (centres' `slots`)."
     )
 
-    @classmethod
-    def slot_missing(cls, pk: int) -> serializers.ValidationError:
-        field = cls().fields["slot"]
-        assert isinstance(field, IdReferenceField)
-        return field.does_not_exist_error(pk)
-
 
 class RescheduleSerializer(serializers.Serializer):
     slot = IdRelatedField(queryset=Slot.objects.all(), help_text="The open time to move to.")
@@ -242,7 +236,7 @@ class AppointmentBookView(_ThrottledAction, APIView):
         try:
             appointment = appointment_book(application=application, slot=slot, actor=request.user)
         except Slot.DoesNotExist:
-            raise BookSerializer.slot_missing(slot.pk) from None
+            raise IdReferenceField.missing("slot", slot.pk) from None
         # The service's own appointment (its slot, centre and application read in the
         # booking's transaction) answers: no second read.
         return Response(AppointmentSerializer(appointment).data, status=status.HTTP_201_CREATED)

@@ -283,11 +283,14 @@ class IdRelatedField(serializers.PrimaryKeyRelatedField):
     list of at most ``max_items`` distinct ids, looked up in one query."""
 
     def to_internal_value(self, data):
+        return super().to_internal_value(self.read_pk(data))
+
+    def read_pk(self, data) -> int:
         try:
-            pk = read_id(data)
+            return read_id(data)
         except InputError:
             self.fail("incorrect_type", data_type=type(data).__name__)
-        return super().to_internal_value(pk)
+            raise  # fail() raises; for the type checker
 
     @classmethod
     def many_init(cls, *args, **kwargs):
@@ -310,18 +313,16 @@ class IdReferenceField(IdRelatedField):
     primary key, for a service that reads the row itself in its transaction anyway (the
     booking reads the slot with its centre). A row that does not exist is the service's
     ``DoesNotExist``, which the view answers as this field's error
-    (``does_not_exist_error``)."""
+    (``missing``)."""
 
     def to_internal_value(self, data):
-        try:
-            pk = read_id(data)
-        except InputError:
-            self.fail("incorrect_type", data_type=type(data).__name__)
-        return self.queryset.model(pk=pk)  # type: ignore[union-attr,arg-type]
+        return self.queryset.model(pk=self.read_pk(data))  # type: ignore[union-attr,arg-type]
 
-    def does_not_exist_error(self, pk: int) -> serializers.ValidationError:
-        message = self.error_messages["does_not_exist"].format(pk_value=pk)
-        return serializers.ValidationError({str(self.field_name): [message]}, code="does_not_exist")
+    @classmethod
+    def missing(cls, field_name: str, pk: int) -> serializers.ValidationError:
+        """The error this field gives for an id of no row, as PrimaryKeyRelatedField's."""
+        message = cls.default_error_messages["does_not_exist"].format(pk_value=pk)
+        return serializers.ValidationError({field_name: [message]}, code="does_not_exist")
 
 
 class IdListField(serializers.ManyRelatedField):
